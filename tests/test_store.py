@@ -1,0 +1,87 @@
+import sqlite3
+
+import pytest
+
+import toolkit as tk
+from toolkit.store import MIGRATIONS, Store
+
+
+def test_home_layout_and_migrations(home):
+    store = Store(home)
+    assert store.db_path.exists() and store.images_dir.is_dir()
+    assert store.schema_version == len(MIGRATIONS)
+    mode = sqlite3.connect(store.db_path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    Store(home)  # reopening does not migrate again
+    assert store.schema_version == len(MIGRATIONS)
+
+
+def test_default_home_honours_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOOLKIT_HOME", str(tmp_path / "x"))
+    assert tk.default_home() == tmp_path / "x"
+    monkeypatch.delenv("TOOLKIT_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert tk.default_home() == tmp_path / "data" / "flash-image-toolkit"
+
+
+def test_put_image_is_content_addressed_and_atomic(home):
+    store = Store(home)
+    p1 = store.put_image("ab" * 32, "image/png", b"one")
+    p2 = store.put_image("ab" * 32, "image/png", b"two")  # same address: first write wins
+    assert p1 == p2 and p1.read_bytes() == b"one" and p1.name.endswith(".png")
+    assert not list(p1.parent.glob(".tmp-*"))
+
+
+def test_cache_entry_with_damaged_file_is_a_miss(home):
+    store = Store(home)
+    path = store.put_image("cd" * 32, "image/png", b"12345")
+    rel = str(path.relative_to(home))
+    store.cache_put("k", "offline", "m", {"files": [{"path": rel, "size": 5}], "images": []}, "2026-01-01")
+    assert store.cache_get("k") is not None
+    path.write_bytes(b"12")  # truncated by a crash or a disk error
+    assert store.cache_get("k") is None
+
+
+def test_cache_miss_when_stored_image_is_corrupted(studio):
+    r = studio.generate("a lemon tree")
+    import os
+
+    with open(r.paths[0], "r+b") as f:
+        f.seek(os.path.getsize(r.paths[0]) // 2)  # inside the image data, not the metadata
+        f.write(b"\x00garbage\x00")  # same size, different bytes
+    again = studio.generate("a lemon tree")
+    assert not again.cached  # the hash check refused the damaged file
+
+
+def test_corrupted_ledger_is_explained(home):
+    home.mkdir(parents=True)
+    (home / "ledger.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(tk.ConfigError, match="Move it aside"):
+        Store(home)
+
+
+def test_unknown_ledger_column_is_refused(home):
+    with pytest.raises(KeyError):
+        Store(home).add_call({"ts": "x", "nope": 1})
+
+
+def test_readonly_home_is_explained(tmp_path):
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user that ignores permissions")
+        with pytest.raises(tk.ConfigError, match=r"not writable|Cannot create"):
+            Store(ro / "home")
+    finally:
+        os.chmod(ro, 0o700)
+
+
+def test_home_that_is_a_file_is_explained(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(tk.ConfigError, match="Cannot create the toolkit home"):
+        Store(blocker / "home")

@@ -1,0 +1,86 @@
+"""Command line: ``python -m toolkit generate|ledger|models``.
+
+Examples::
+
+    python -m toolkit generate "a lighthouse at dusk" -o out.png --aspect-ratio 16:9
+    python -m toolkit generate "blur the background" --image cat.jpg -o edited.png
+    python -m toolkit ledger
+    python -m toolkit models
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m toolkit", description="Flash Image Toolkit command line.")
+    p.add_argument("--backend", default="auto", help="auto (default), gemini or offline")
+    p.add_argument("--home", default=None, help="toolkit home (default: $TOOLKIT_HOME or ~/.local/share/...)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="generate or edit an image")
+    g.add_argument("prompt")
+    g.add_argument("-o", "--output", required=True, help="output file (.png/.jpg); several images get -1, -2, ...")
+    g.add_argument("--image", action="append", default=[], help="input image (repeat for several)")
+    g.add_argument("--aspect-ratio", default=None)
+    g.add_argument("--image-size", default=None)
+    g.add_argument("--model", default=None)
+    g.add_argument("-n", type=int, default=1, help="number of images (sent as parallel requests)")
+    g.add_argument("--seed", type=int, default=None)
+    g.add_argument("--refresh", action="store_true", help="ignore the cache")
+    g.add_argument("--budget", type=float, default=None, help="refuse if the estimate exceeds this many USD")
+
+    led = sub.add_parser("ledger", help="summary of recorded calls")
+    led.add_argument("--rows", type=int, default=0, help="also print the last N rows")
+    sub.add_parser("models", help="the model registry")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 1 no image, 2 error)."""
+    args = _parser().parse_args(argv)
+    import pandas as pd
+
+    from . import ToolkitError, models_table
+    from .ledger import Ledger
+    from .store import Store
+    from .studio import Studio
+
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 20)
+    try:
+        if args.command == "models":
+            print(models_table().to_string(index=False))
+            return 0
+        if args.command == "ledger":
+            ledger = Ledger(Store(args.home))
+            print(f"ledger: {ledger.store.db_path}  ({len(ledger)} calls)")
+            print(ledger.summary().to_string())
+            if args.rows:
+                cols = ["ts", "backend", "model", "operation", "status", "cost_usd", "list_cost_usd", "latency_s",
+                        "cached", "prompt"]
+                print(ledger.df[cols].tail(args.rows).to_string())
+            return 0
+        studio = Studio(backend=args.backend, model=args.model, home=args.home, budget_usd=args.budget)
+        result = studio.generate(args.prompt, args.image or None, aspect_ratio=args.aspect_ratio,
+                                 image_size=args.image_size, n=args.n, seed=args.seed, refresh=args.refresh)
+        print(result.caption())
+        if result.text:
+            print(result.text)
+        if not result.outputs:
+            print(f"no image: {result.status}: {result.reason}", file=sys.stderr)
+            return 1
+        saved = result.save(args.output)
+        for path in saved if isinstance(saved, list) else [saved]:
+            print(f"saved {path}")
+        return 0
+    except ToolkitError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Exception types.
+
+Every message names the problem *and* the fix. The API key never appears in any of them: provider
+messages are passed through :func:`toolkit.secrets.scrub` before they are stored on an exception.
+"""
+
+from __future__ import annotations
+
+
+class ToolkitError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class InputError(ToolkitError, ValueError):
+    """The caller passed something we cannot send: a bad image, prompt or option.
+
+    Raised before anything is sent, so nothing is spent and nothing is recorded.
+    """
+
+
+class ImageInputError(InputError):
+    """An input image is missing, empty, corrupt or in a format we cannot read."""
+
+
+class OptionError(InputError):
+    """An option (aspect ratio, image size, n, ...) is not valid for the chosen model."""
+
+
+class ConfigError(ToolkitError, ValueError):
+    """The Studio is configured in a way that cannot work (unknown backend, missing key, bad URL)."""
+
+
+class BudgetExceededError(ToolkitError):
+    """A call was refused before sending because its estimate would take spend past the cap.
+
+    Attributes
+    ----------
+    spent_usd, estimate_usd, budget_usd : float
+    """
+
+    def __init__(self, spent_usd: float, estimate_usd: float, budget_usd: float) -> None:
+        self.spent_usd = spent_usd
+        self.estimate_usd = estimate_usd
+        self.budget_usd = budget_usd
+        super().__init__(
+            f"Budget cap reached: this Studio has spent ${spent_usd:.4f}, the call is estimated at "
+            f"${estimate_usd:.4f}, and the cap is ${budget_usd:.4f}. Nothing was sent. Raise the cap "
+            f"(Studio(budget_usd=...) or studio.budget_usd = ...), use a cheaper model, or replay from the cache."
+        )
+
+
+class ProviderError(ToolkitError):
+    """The provider refused the request or could not be reached, after any retries.
+
+    Attributes
+    ----------
+    provider : str
+        Which backend answered ("gemini", ...).
+    code : int | None
+        HTTP status, or None for a transport failure (timeout, dropped connection).
+    status : str | None
+        The provider's status name (``RESOURCE_EXHAUSTED``, ``INVALID_ARGUMENT``, ...).
+    message : str
+        The provider's message (scrubbed of secrets).
+    attempts : int
+        How many attempts were made.
+    retry_after_s : float | None
+        The server's ``RetryInfo.retryDelay``, when it sent one.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        code: int | None,
+        status: str | None,
+        message: str,
+        *,
+        attempts: int = 1,
+        retry_after_s: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.code = code
+        self.status = status
+        self.message = message
+        self.attempts = attempts
+        self.retry_after_s = retry_after_s
+        self.hint = hint
+        head = f"{provider} returned {code} {status}" if code is not None else f"{provider} could not be reached"
+        text = f"{head}: {message}"
+        if attempts > 1:
+            text += f" (after {attempts} attempts)"
+        if hint:
+            text += f"\nFix: {hint}"
+        super().__init__(text)
+
+    @property
+    def retryable(self) -> bool:
+        """True for failures worth retrying: timeouts, dropped connections, 408, 429 and 5xx."""
+        return self.code is None or self.code in RETRYABLE_CODES
+
+
+class ModelNotFoundError(ProviderError):
+    """The provider does not know the model id (HTTP 404 NOT_FOUND)."""
+
+
+RETRYABLE_CODES = frozenset({408, 429, 500, 502, 503, 504})

@@ -1,0 +1,109 @@
+"""The ledger as pandas: one row per call, summaries and plots.
+
+Every call is one row, cached or not, failed or not (``status`` is ``ok``/``blocked``/``no_image``/
+``error``, or ``refused`` for a call the budget stopped before sending). ``cost_usd`` is money actually
+spent; ``list_cost_usd`` is what the output costs at list price (for cache hits: what the original call
+cost, i.e. what the cache saved).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .store import CALL_COLUMNS, Store
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+class Ledger:
+    """A view of the calls recorded in a home (optionally only one Studio session's).
+
+    Examples
+    --------
+    >>> studio.ledger.df.tail()                        # doctest: +SKIP
+    >>> studio.ledger.summary()                        # doctest: +SKIP
+    >>> studio.ledger.for_session(studio.session).df   # doctest: +SKIP
+    """
+
+    def __init__(self, store: Store, session: str | None = None) -> None:
+        self.store = store
+        self.session = session
+
+    def for_session(self, session: str) -> Ledger:
+        """The same ledger restricted to one Studio session."""
+        return Ledger(self.store, session)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """All rows, oldest first, with ``ts`` as a UTC timestamp."""
+        rows = self.store.calls(self.session)
+        df = pd.DataFrame(rows, columns=["id", *CALL_COLUMNS])
+        df["ts"] = pd.to_datetime(df["ts"], utc=True, format="ISO8601")
+        df["cached"] = df["cached"].astype(bool)
+        return df.set_index("id")
+
+    def __len__(self) -> int:
+        return len(self.store.calls(self.session))
+
+    @property
+    def spent_usd(self) -> float:
+        """Money actually spent (sum of ``cost_usd``)."""
+        return float(self.df["cost_usd"].sum())
+
+    def summary(self, by: str | list[str] = ("backend", "model", "operation")) -> pd.DataFrame:
+        """Calls, cache hits, images, errors, spend, list cost and p50/p95 latency per group.
+
+        Latency percentiles are over calls that were sent (cache hits and budget refusals excluded).
+        """
+        by = [by] if isinstance(by, str) else list(by)
+        df = self.df
+        if df.empty:
+            return pd.DataFrame(columns=[*by, "calls", "cached", "images", "not_ok", "spent_usd",
+                                         "list_usd", "p50_s", "p95_s"]).set_index(by)
+        sent = df[~df["cached"] & (df["status"] != "refused")]
+        grouped = df.groupby(by, dropna=False)
+        out = pd.DataFrame({
+            "calls": grouped.size(),
+            "cached": grouped["cached"].sum().astype(int),
+            "images": grouped["n_images"].sum().astype(int),
+            "not_ok": grouped["status"].apply(lambda s: int((s != "ok").sum())),
+            "spent_usd": grouped["cost_usd"].sum().round(4),
+            "list_usd": grouped["list_cost_usd"].sum().round(4),
+        })
+        lat = sent.groupby(by, dropna=False)["latency_s"]
+        out["p50_s"] = lat.quantile(0.5).round(3)
+        out["p95_s"] = lat.quantile(0.95).round(3)
+        return out
+
+    def plot(self) -> Figure:
+        """Two panels: cumulative spend (and list cost) over time, and latency by model."""
+        import matplotlib.pyplot as plt
+
+        df = self.df
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
+        if df.empty:
+            for ax in (ax1, ax2):
+                ax.text(0.5, 0.5, "no calls yet", ha="center", va="center", transform=ax.transAxes)
+            return fig
+        d = df.sort_values("ts")
+        ax1.step(d["ts"], d["cost_usd"].cumsum(), where="post", label="spent")
+        ax1.step(d["ts"], d["list_cost_usd"].cumsum(), where="post", linestyle="--", label="at list price")
+        ax1.set_title("Cumulative cost (USD)")
+        ax1.set_ylabel("USD")
+        ax1.legend()
+        ax1.tick_params(axis="x", labelrotation=30)
+        sent = df[~df["cached"] & (df["status"] != "refused")]
+        models = sorted(sent["model"].dropna().unique())
+        if models:
+            ax2.boxplot([sent.loc[sent["model"] == m, "latency_s"] for m in models], orientation="horizontal")
+            ax2.set_yticks(range(1, len(models) + 1), models)
+        ax2.set_title("Latency by model (calls sent)")
+        ax2.set_xlabel("seconds")
+        return fig
+
+    def __repr__(self) -> str:
+        scope = f"session {self.session}" if self.session else "all sessions"
+        return f"Ledger({str(self.store.db_path)!r}, {scope}, {len(self)} rows)"

@@ -1,0 +1,162 @@
+"""Dollars from usage, and estimates before a call.
+
+Token prices come from `genai-prices <https://pypi.org/project/genai-prices/>`_ (a maintained, dated
+price database with the modality split we need: image output tokens are priced apart from text). What it
+lacks lives in :data:`OVERRIDES` and in the registry's own :class:`~toolkit.registry.Price` (used when
+genai-prices does not know a model id), each with a source and a date.
+
+Usage dictionaries everywhere in the toolkit have these integer keys::
+
+    input_tokens         all prompt tokens (text + images), as the provider reports them
+    input_image_tokens   the image share of input_tokens
+    output_tokens        candidate tokens (text + images), excluding thoughts
+    output_image_tokens  the image share of output_tokens
+    thought_tokens       thinking tokens (billed at the text output rate)
+    cached_tokens        input tokens served from the provider's context cache
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .registry import ModelInfo
+
+USAGE_KEYS = (
+    "input_tokens", "input_image_tokens", "output_tokens", "output_image_tokens", "thought_tokens", "cached_tokens",
+)
+
+#: Prices genai-prices does not carry (checked 2026-11-24 against genai-prices 0.2.3).
+OVERRIDES: dict[str, dict[str, float | str]] = {
+    "batch": {
+        "factor": 0.5,
+        "source": "ai.google.dev/gemini-api/docs/batch-api: 'at 50% of the standard cost' (2026-09)",
+    },
+    "flex": {
+        "factor": 0.5,
+        "source": "Gemini API service tiers: flex at 50% of standard (Interactions API only, 2026-09)",
+    },
+    # Flat per-image prices on fal.ai (their pricing pages via LiteLLM 1.110.2, 2026-09).
+    "fal-ai/nano-banana": {"per_image": 0.039, "source": "fal.ai model page"},
+    "fal-ai/gemini-25-flash-image": {"per_image": 0.039, "source": "fal.ai model page"},
+    "fal-ai/nano-banana-pro": {"per_image": 0.15, "per_image_4k": 0.30, "source": "fal.ai llms.txt"},
+    "fal-ai/nano-banana-2": {"per_image": 0.08, "per_image_512": 0.06, "per_image_2k": 0.12,
+                             "per_image_4k": 0.16, "source": "fal.ai model page"},
+}
+
+
+def normalize_usage(usage: Mapping[str, int | None] | None) -> dict[str, int]:
+    """A usage dict with every key of :data:`USAGE_KEYS` present as an int (missing -> 0)."""
+    usage = usage or {}
+    return {k: int(usage.get(k) or 0) for k in USAGE_KEYS}
+
+
+def _table_cost(info: ModelInfo, u: Mapping[str, int]) -> float:
+    p = info.price
+    text_out = max(0, u["output_tokens"] - u["output_image_tokens"]) + u["thought_tokens"]
+    return (
+        u["input_tokens"] * p.input_per_m
+        + text_out * p.output_text_per_m
+        + u["output_image_tokens"] * p.output_image_per_m
+    ) / 1e6
+
+
+def list_cost(info: ModelInfo, usage: Mapping[str, int | None] | None, *, tier: str = "standard") -> float:
+    """List price in USD of one call's usage on the Gemini API.
+
+    Uses genai-prices when it knows the model, else the registry's price table. ``tier="batch"`` applies
+    the batch discount.
+
+    >>> from toolkit.registry import lookup
+    >>> round(list_cost(lookup("gemini-2.5-flash-image"), {"output_tokens": 1290, "output_image_tokens": 1290}), 4)
+    0.0387
+    """
+    u = normalize_usage(usage)
+    cost = _genai_prices_cost(info.id, u)
+    if cost is None:
+        cost = _table_cost(info, u)
+    if tier != "standard":
+        cost *= float(OVERRIDES[tier]["factor"])
+    return round(cost, 10)
+
+
+def _genai_prices_cost(model_id: str, u: Mapping[str, int]) -> float | None:
+    try:
+        from genai_prices import Usage, calc_price
+    except ImportError:  # pragma: no cover - a declared dependency, but pricing must not break a call
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            calc = calc_price(
+                Usage(
+                    input_tokens=u["input_tokens"],
+                    cache_read_tokens=u["cached_tokens"] or None,
+                    output_tokens=u["output_tokens"] + u["thought_tokens"],
+                    output_image_tokens=u["output_image_tokens"],
+                ),
+                model_ref=model_id,
+                provider_id="google",
+            )
+    except (LookupError, ValueError):
+        return None
+    return float(calc.total_price)
+
+
+def price_source(info: ModelInfo) -> str:
+    """Where the price of ``info`` comes from ("genai-prices" or the registry's source note)."""
+    return "genai-prices" if _genai_prices_cost(info.id, normalize_usage({"input_tokens": 1})) is not None \
+        else info.price.source
+
+
+def estimate_input_image_tokens(info: ModelInfo, width: int, height: int) -> int:
+    """Input tokens for one image: 2.5's 258-per-768-tile rule, else the registry's per-image figure."""
+    if info.id.startswith("gemini-2.5"):
+        if width <= 384 and height <= 384:
+            return 258
+        return 258 * math.ceil(width / 768) * math.ceil(height / 768)
+    return info.input_image_tokens
+
+
+def estimate_text_tokens(text: str) -> int:
+    """About four characters a token: a deliberate over-estimate for budgeting, never for billing."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a call is expected to cost before it is sent.
+
+    ``list_cost_usd`` is the list price; ``cost_usd`` is what would actually be spent (0 on the offline
+    simulator and for requests already in the cache).
+    """
+
+    model: str
+    calls: int
+    cached_calls: int
+    input_tokens: int
+    output_image_tokens: int
+    list_cost_usd: float
+    cost_usd: float
+
+    def __repr__(self) -> str:
+        cached = f", {self.cached_calls} cached" if self.cached_calls else ""
+        return (
+            f"Estimate({self.model}: {self.calls} call(s){cached}, ~{self.input_tokens} input + "
+            f"{self.output_image_tokens} image tokens, list ${self.list_cost_usd:.4f}, "
+            f"would spend ${self.cost_usd:.4f})"
+        )
+
+
+def estimate_usage(
+    info: ModelInfo, prompt_tokens: int, image_sizes: list[tuple[int, int]], image_size: str | None
+) -> dict[str, int]:
+    """Usage one call is expected to report (text reply tokens ignored: they cost a few hundred-thousandths)."""
+    img_in = sum(estimate_input_image_tokens(info, w, h) for w, h in image_sizes)
+    out_img = info.output_image_tokens(image_size)
+    return normalize_usage({
+        "input_tokens": prompt_tokens + img_in, "input_image_tokens": img_in,
+        "output_tokens": out_img, "output_image_tokens": out_img,
+    })

@@ -1,0 +1,327 @@
+"""The image-model registry: every known image model as data.
+
+Facts come from ``shared/reference/gemini-image-api.md`` sections 4.1-4.3 (Google's image-generation,
+pricing and deprecation pages, and the LiteLLM price table), as of 2026-11. Where sources disagree the
+choice is noted next to the value. Nothing outside this module hard-codes a model fact.
+
+Default model: ``gemini-3.1-flash-image`` ("Nano Banana 2"). The original Nano Banana
+(``gemini-2.5-flash-image``) passed its listed shutdown date (2026-10-02); 3.1 Flash Image is its stable
+successor in the Flash line (GA 2026-05-28), supports every aspect ratio and the 512/1K/2K/4K sizes, and
+costs $0.067 per 1K image. 3.1 Flash-Lite is cheaper but lacks 2K/4K and search grounding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import OptionError
+
+AR_10 = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+AR_14 = (*AR_10, "1:4", "4:1", "1:8", "8:1")
+
+# Exact output pixel sizes (width, height). Reference section 4.3.
+_SIZES_25 = {
+    "1:1": (1024, 1024), "2:3": (832, 1248), "3:2": (1248, 832), "3:4": (864, 1184), "4:3": (1184, 864),
+    "4:5": (896, 1152), "5:4": (1152, 896), "9:16": (768, 1344), "16:9": (1344, 768), "21:9": (1536, 672),
+}
+_SIZES_1K = {
+    "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),
+    "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376), "16:9": (1376, 768), "21:9": (1584, 672),
+    "1:4": (512, 2048), "4:1": (2048, 512), "1:8": (384, 3072), "8:1": (3072, 384),
+}
+_SIZES_512 = {
+    "1:1": (512, 512), "2:3": (424, 632), "3:2": (632, 424), "3:4": (448, 600), "4:3": (600, 448),
+    "4:5": (464, 576), "5:4": (576, 464), "9:16": (384, 688), "16:9": (688, 384),
+    # The docs print 792x168 for 21:9 at 512, which is not 21:9; we use the ratio-true 792x336.
+    "21:9": (792, 336),
+    "1:4": (256, 1024), "4:1": (1024, 256), "1:8": (192, 1536), "8:1": (1536, 192),
+}
+
+
+def _scaled(table: Mapping[str, tuple[int, int]], k: int) -> dict[str, tuple[int, int]]:
+    return {ar: (w * k, h * k) for ar, (w, h) in table.items()}
+
+
+_SIZES_2K = _scaled(_SIZES_1K, 2)
+_SIZES_4K = _scaled(_SIZES_1K, 4)
+
+
+@dataclass(frozen=True)
+class Price:
+    """List prices in USD per million tokens (Gemini Developer API, paid tier, standard)."""
+
+    input_per_m: float
+    output_text_per_m: float
+    output_image_per_m: float
+    batch_factor: float = 0.5
+    source: str = "ai.google.dev/gemini-api/docs/pricing via LiteLLM 1.110.2 (2026-09)"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Everything the toolkit knows about one image model.
+
+    ``sizes`` maps an image size ("512", "1K", "2K", "4K"; ``None`` for models without sizes) to its
+    pixel table and output-token count. ``default_size`` is what the model uses when none is asked for.
+    """
+
+    id: str
+    nickname: str
+    aliases: tuple[str, ...]
+    aspect_ratios: tuple[str, ...]
+    sizes: Mapping[str | None, tuple[Mapping[str, tuple[int, int]], int]]
+    default_size: str | None
+    max_input_images: int
+    input_image_tokens: int
+    price: Price
+    released: dt.date | None
+    shutdown: dt.date | None = None
+    successor: str | None = None
+    thinking: bool = False
+    output_mime: str = "image/png"
+    notes: str = ""
+    openrouter_id: str | None = None
+    fal_app: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def image_sizes(self) -> tuple[str, ...]:
+        """The image sizes this model accepts ("512", "1K", ...); empty for fixed-size models."""
+        return tuple(s for s in self.sizes if s is not None)
+
+    def pixel_size(self, aspect_ratio: str | None = None, image_size: str | None = None) -> tuple[int, int]:
+        """Nominal output (width, height) for an aspect ratio and size (1:1 and the default size if omitted)."""
+        table, _ = self.sizes[image_size if image_size is not None else self.default_size]
+        return table[aspect_ratio or "1:1"]
+
+    def output_image_tokens(self, image_size: str | None = None) -> int:
+        """Output tokens billed per image at the given size."""
+        return self.sizes[image_size if image_size is not None else self.default_size][1]
+
+    def is_shut_down(self, today: dt.date | None = None) -> bool:
+        """True when the listed shutdown date has passed."""
+        return self.shutdown is not None and (today or dt.date.today()) >= self.shutdown
+
+
+_P25 = Price(0.30, 2.50, 30.0)
+_P3PRO = Price(2.00, 12.00, 120.0)
+_P31F = Price(0.50, 3.00, 60.0)
+_P31L = Price(0.25, 1.50, 30.0)
+_P21 = Price(1.50, 7.50, 30.0, source="LiteLLM 1.110.2 (low confidence; fal lists $35.294/M output)")
+
+_S25 = {None: (_SIZES_25, 1290)}
+_S3PRO = {"1K": (_SIZES_1K, 1120), "2K": (_SIZES_2K, 1120), "4K": (_SIZES_4K, 2000)}
+_S31F = {"512": (_SIZES_512, 747), "1K": (_SIZES_1K, 1120), "2K": (_SIZES_2K, 1680), "4K": (_SIZES_4K, 2520)}
+_S31L = {"512": (_SIZES_512, 747), "1K": (_SIZES_1K, 1120)}
+_S21 = {"1K": (_SIZES_1K, 1120), "2K": (_SIZES_2K, 1680), "4K": (_SIZES_4K, 2520)}
+
+
+def _restrict(sizes: Mapping, ars: tuple[str, ...]) -> dict:
+    return {k: ({a: t[a] for a in ars}, tok) for k, (t, tok) in sizes.items()}
+
+
+MODELS: tuple[ModelInfo, ...] = (
+    ModelInfo(
+        id="gemini-3.1-flash-image", nickname="Nano Banana 2",
+        aliases=("nano-banana-2", "3.1-flash-image", "flash-image"),
+        aspect_ratios=AR_14, sizes=_S31F, default_size="1K", max_input_images=14, input_image_tokens=1120,
+        price=_P31F, released=dt.date(2026, 5, 28), thinking=True, output_mime="image/jpeg",
+        notes="Stable Flash image model. Input image tokens inferred from $0.00056 per image at $0.50/M.",
+        openrouter_id="google/gemini-3.1-flash-image", fal_app="fal-ai/nano-banana-2",
+    ),
+    ModelInfo(
+        id="gemini-3.1-flash-lite-image", nickname="Nano Banana 2 Lite",
+        aliases=("nano-banana-2-lite", "3.1-flash-lite-image", "flash-lite-image"),
+        aspect_ratios=AR_14, sizes=_restrict(_S31L, AR_14), default_size="1K", max_input_images=14,
+        input_image_tokens=1120, price=_P31L, released=dt.date(2026, 9, 27), thinking=True,
+        output_mime="image/jpeg",
+        notes="Release date is the first day a pricing-page log shows it. Docs show 512 and 1K sizes.",
+        openrouter_id="google/gemini-3.1-flash-lite-image", fal_app="fal-ai/nano-banana-lite",
+    ),
+    ModelInfo(
+        id="gemini-3-pro-image", nickname="Nano Banana Pro",
+        aliases=("nano-banana-pro", "3-pro-image", "pro-image"),
+        aspect_ratios=AR_10, sizes=_restrict(_S3PRO, AR_10), default_size="1K", max_input_images=14,
+        input_image_tokens=560, price=_P3PRO, released=dt.date(2026, 5, 28), thinking=True,
+        output_mime="image/jpeg",
+        notes="Thinking cannot be disabled. Input image tokens inferred from $0.0011 per image at $2/M.",
+        openrouter_id="google/gemini-3-pro-image", fal_app="fal-ai/nano-banana-pro",
+    ),
+    ModelInfo(
+        id="gemini-nano-banana-2.1", nickname="Nano Banana 2.1",
+        aliases=("nano-banana-2.1",),
+        aspect_ratios=AR_14, sizes=_S21, default_size="1K", max_input_images=14, input_image_tokens=1120,
+        price=_P21, released=dt.date(2026, 10, 1), thinking=True, output_mime="image/jpeg",
+        notes="Third-party sources only (release ~2026-10, prices low confidence); 2K/4K tokens assumed as 3.1 Flash.",
+        fal_app="google/nano-banana-2.1",
+    ),
+    ModelInfo(
+        id="gemini-2.5-flash-image", nickname="Nano Banana",
+        aliases=("nano-banana", "2.5-flash-image"),
+        aspect_ratios=AR_10, sizes=_S25, default_size=None, max_input_images=3, input_image_tokens=258,
+        price=_P25, released=dt.date(2025, 10, 2), shutdown=dt.date(2026, 10, 2),
+        successor="gemini-3.1-flash-image", output_mime="image/png",
+        notes="1290 output tokens per image at any aspect ratio ($0.039). No image_size. Best with up to 3 inputs. "
+        "Input images: 258 tokens per 768x768 tile (one tile when both sides <= 384).",
+        openrouter_id="google/gemini-2.5-flash-image", fal_app="fal-ai/nano-banana",
+    ),
+    ModelInfo(
+        id="gemini-2.5-flash-image-preview", nickname="Nano Banana (preview)", aliases=(),
+        aspect_ratios=AR_10, sizes=_S25, default_size=None, max_input_images=3, input_image_tokens=258,
+        price=_P25, released=dt.date(2025, 8, 26), shutdown=dt.date(2025, 10, 30),
+        successor="gemini-2.5-flash-image", output_mime="image/png",
+        notes="Shutdown date from a third-party migration guide.",
+        openrouter_id="google/gemini-2.5-flash-image-preview",
+    ),
+    ModelInfo(
+        id="gemini-3-pro-image-preview", nickname="Nano Banana Pro (preview)", aliases=(),
+        aspect_ratios=AR_10, sizes=_restrict(_S3PRO, AR_10), default_size="1K", max_input_images=14,
+        input_image_tokens=560, price=_P3PRO, released=dt.date(2025, 11, 20), shutdown=dt.date(2026, 6, 25),
+        successor="gemini-3-pro-image", thinking=True, output_mime="image/jpeg",
+        openrouter_id="google/gemini-3-pro-image-preview",
+    ),
+    ModelInfo(
+        id="gemini-3.1-flash-image-preview", nickname="Nano Banana 2 (preview)", aliases=(),
+        aspect_ratios=AR_14, sizes=_S31F, default_size="1K", max_input_images=14, input_image_tokens=1120,
+        price=_P31F, released=dt.date(2026, 2, 26), shutdown=dt.date(2026, 6, 25),
+        successor="gemini-3.1-flash-image", thinking=True, output_mime="image/jpeg",
+        openrouter_id="google/gemini-3.1-flash-image-preview",
+    ),
+)
+
+DEFAULT_MODEL = "gemini-3.1-flash-image"
+
+_BY_NAME: dict[str, ModelInfo] = {}
+for _m in MODELS:
+    for _name in (_m.id, *_m.aliases):
+        _BY_NAME[_name.lower()] = _m
+
+
+class ModelShutdownWarning(UserWarning):
+    """The chosen model is past its listed shutdown date."""
+
+
+class UnknownModelWarning(UserWarning):
+    """The model id is not in the registry; it is sent as given and validated only by the provider."""
+
+
+def _strip(model_id: str) -> str:
+    model_id = model_id.strip()
+    for prefix in ("models/", "publishers/google/models/", "google/"):
+        if model_id.startswith(prefix):
+            model_id = model_id[len(prefix):]
+    return model_id
+
+
+def lookup(model_id: str) -> ModelInfo | None:
+    """The registry entry for an id or alias (``models/`` and ``google/`` prefixes allowed), or None."""
+    return _BY_NAME.get(_strip(model_id).lower())
+
+
+def generic_model(model_id: str) -> ModelInfo:
+    """A permissive stand-in for a model the registry does not know yet (new models appear often).
+
+    It accepts every aspect ratio and size the family accepts and prices like 3.1 Flash Image; the
+    provider has the last word on validity.
+    """
+    base = lookup(DEFAULT_MODEL)
+    assert base is not None
+    return ModelInfo(
+        id=_strip(model_id), nickname="(not in registry)", aliases=(), aspect_ratios=base.aspect_ratios,
+        sizes=base.sizes, default_size=base.default_size, max_input_images=base.max_input_images,
+        input_image_tokens=base.input_image_tokens, price=base.price, released=None,
+        notes="Unknown to the registry: limits and prices are 3.1 Flash Image's, as a guess.",
+        output_mime=base.output_mime, thinking=True,
+    )
+
+
+def resolve(model_id: str | None, *, today: dt.date | None = None, warn: bool = True) -> ModelInfo:
+    """The registry entry for ``model_id`` (the default when None), warning when it is shut down or unknown."""
+    if model_id is None or not str(model_id).strip():
+        model_id = DEFAULT_MODEL
+    info = lookup(model_id)
+    if info is None:
+        if warn:
+            close = difflib.get_close_matches(_strip(model_id).lower(), list(_BY_NAME), n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            warnings.warn(
+                f"Model {model_id!r} is not in the toolkit's registry; sending it as given. Options are validated "
+                f"only by the provider and prices are guessed from {DEFAULT_MODEL}.{hint} "
+                f"tk.models_table() lists the known models.",
+                UnknownModelWarning, stacklevel=3,
+            )
+        return generic_model(model_id)
+    if warn and info.is_shut_down(today):
+        warnings.warn(
+            f"{info.id} ({info.nickname}) was listed to shut down on {info.shutdown.isoformat()}; the provider may "
+            f"answer 404 NOT_FOUND. Its successor is {info.successor!r}: pass model={info.successor!r}.",
+            ModelShutdownWarning, stacklevel=3,
+        )
+    return info
+
+
+def validate_options(
+    info: ModelInfo, *, aspect_ratio: str | None, image_size: str | None, n_images: int
+) -> None:
+    """Refuse options the model does not accept, with a message that names the fix."""
+    if aspect_ratio is not None and (not isinstance(aspect_ratio, str) or aspect_ratio not in info.aspect_ratios):
+        raise OptionError(
+            f"aspect_ratio={aspect_ratio!r} is not supported by {info.id}. "
+            f"Use one of: {', '.join(info.aspect_ratios)}."
+        )
+    if image_size is not None:
+        if not info.image_sizes:
+            raise OptionError(
+                f"{info.id} has no image_size option (it always renders about 1 megapixel). Leave image_size "
+                f"unset, or choose a model with sizes such as gemini-3.1-flash-image (512, 1K, 2K, 4K)."
+            )
+        if image_size not in info.image_sizes:
+            fix = ""
+            if isinstance(image_size, str) and image_size.upper() in info.image_sizes:
+                fix = f" Sizes need an uppercase K: use {image_size.upper()!r}."
+            raise OptionError(
+                f"image_size={image_size!r} is not supported by {info.id}.{fix} "
+                f"Use one of: {', '.join(info.image_sizes)}."
+            )
+    if n_images > info.max_input_images:
+        better = [m.id for m in MODELS if m.max_input_images >= n_images and not m.is_shut_down()]
+        raise OptionError(
+            f"{n_images} input images is more than {info.id} accepts ({info.max_input_images}). Send fewer "
+            f"images{', or use ' + better[0] if better else ''}."
+        )
+
+
+def closest_aspect_ratio(info: ModelInfo, width: int, height: int) -> str:
+    """The model's supported aspect ratio nearest (in log space) to width:height."""
+    import math
+
+    target = math.log(width / height)
+
+    def dist(ar: str) -> float:
+        a, b = (int(x) for x in ar.split(":"))
+        return abs(math.log(a / b) - target)
+
+    return min(info.aspect_ratios, key=dist)
+
+
+def models_table():
+    """The registry as a pandas DataFrame: ids, nicknames, sizes, ratios, limits, prices and dates."""
+    import pandas as pd
+
+    rows = []
+    for m in MODELS:
+        sizes = ", ".join(f"{s}={tok}" for s, (_, tok) in m.sizes.items() if s) or f"fixed={m.output_image_tokens()}"
+        rows.append({
+            "model": m.id, "nickname": m.nickname, "aliases": ", ".join(m.aliases),
+            "aspect_ratios": len(m.aspect_ratios), "sizes (output tokens)": sizes,
+            "max_input_images": m.max_input_images,
+            "usd_per_image": round(m.output_image_tokens() * m.price.output_image_per_m / 1e6, 4),
+            "input_per_m": m.price.input_per_m, "image_out_per_m": m.price.output_image_per_m,
+            "released": m.released, "shutdown": m.shutdown, "successor": m.successor,
+            "default": m.id == DEFAULT_MODEL,
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,303 @@
+"""The Result of a call: the same shape whichever backend answered.
+
+Status vocabulary (``Result.status``):
+
+``"ok"``        at least one image came back.
+``"blocked"``   the provider refused: the prompt was blocked (``promptFeedback.blockReason``) or the output
+                was stopped for safety, prohibited content, recitation, ... (``reason`` says which).
+``"no_image"``  the call completed but produced no image: a text-only reply, ``NO_IMAGE``,
+                ``IMAGE_OTHER``, or (offline) an instruction the simulator does not understand.
+``"error"``     the provider reported a failure in a normal reply (e.g. ``MALFORMED_RESPONSE``), or, for
+                ``n > 1``, some requests failed (``errors`` lists them) while others succeeded.
+
+Blocked, no-image and text-only replies are Results, never exceptions.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from .request import Request, Turn
+
+STATUSES = ("ok", "blocked", "no_image", "error")
+
+
+@dataclass(frozen=True)
+class OutputImage:
+    """One output image: the bytes as the provider sent them, their MIME type, and where they are stored."""
+
+    data: bytes = field(repr=False)
+    mime: str
+    sha256: str
+    path: str | None = None  # the stored copy (with embedded metadata), absolute
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self.data)
+
+
+@dataclass(eq=False)
+class Result:
+    """What one call produced. See the module docstring for ``status``.
+
+    Attributes
+    ----------
+    images : list[PIL.Image.Image]
+        Decoded output images (decoded lazily on first access).
+    image : PIL.Image.Image | None
+        The first image, or None.
+    text : str
+        The model's text reply (thoughts excluded).
+    usage : dict
+        ``input_tokens``, ``input_image_tokens``, ``output_tokens``, ``output_image_tokens``,
+        ``thought_tokens``, ``cached_tokens``.
+    cost_usd : float
+        Money actually spent by this call (0 for cache hits and the offline simulator).
+    list_cost_usd : float
+        What the output costs at list price (for cache hits: what the original call cost).
+
+    Examples
+    --------
+    >>> r = studio.generate("a red bicycle")          # doctest: +SKIP
+    >>> r.status, r.image.size, r.cost_usd            # doctest: +SKIP
+    ('ok', (1024, 1024), 0.0)
+    """
+
+    status: str
+    model: str
+    backend: str
+    operation: str = "generate"
+    prompt: str = ""
+    text: str = ""
+    reason: str | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float = 0.0
+    list_cost_usd: float = 0.0
+    latency_s: float = 0.0
+    cached: bool = False
+    key: str = ""
+    response_id: str | None = None
+    outputs: list[OutputImage] = field(default_factory=list)
+    model_turn: Turn | None = field(default=None, repr=False)
+    request: Request | None = field(default=None, repr=False)
+    attempts: int = 1
+    created: str = ""
+    errors: list[str] = field(default_factory=list)
+    parts: list[Result] = field(default_factory=list, repr=False)  # the per-request Results when n > 1
+    metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    _decoded: list[Image.Image] | None = field(default=None, repr=False)
+
+    # -- images ---------------------------------------------------------------------------------------
+    @property
+    def images(self) -> list[Image.Image]:
+        if self._decoded is None:
+            decoded = []
+            for out in self.outputs:
+                img = Image.open(io.BytesIO(out.data))
+                img.load()
+                decoded.append(img)
+            self._decoded = decoded
+        return self._decoded
+
+    @property
+    def image(self) -> Image.Image | None:
+        return self.images[0] if self.outputs else None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def paths(self) -> list[str]:
+        """Where the output images are stored in the home (files carry the generation metadata)."""
+        return [o.path for o in self.outputs if o.path]
+
+    @property
+    def keys(self) -> list[str]:
+        """Request keys: one per request (several when ``n > 1``)."""
+        return [p.key for p in self.parts] if self.parts else [self.key]
+
+    # -- saving ---------------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path | list[Path]:
+        """Save the image(s) with generation metadata embedded (readable with ``tk.read_metadata``).
+
+        ``path`` may be a file name (its suffix picks the format; a suffix that differs from the image's
+        own format converts it) or an existing directory (files are named by the request key). With several
+        images, ``name.png`` becomes ``name-1.png``, ``name-2.png``, ...
+
+        Returns the path, or the list of paths when there are several images.
+        """
+        from .images import embed_metadata
+
+        if not self.outputs:
+            raise ValueError(f"This result has no image to save (status={self.status!r}, reason={self.reason!r}).")
+        target = Path(path).expanduser()
+        written: list[Path] = []
+        for i, out in enumerate(self.outputs, start=1):
+            natural = _suffix(out.mime)
+            if target.is_dir():
+                dest = target / f"{self.key[:12]}-{i}{natural}"
+            elif len(self.outputs) > 1:
+                dest = target.with_name(f"{target.stem}-{i}{target.suffix or natural}")
+            else:
+                dest = target if target.suffix else target.with_suffix(natural)
+            meta = dict(self.metadata)
+            if dest.suffix.lower() in _same_format(out.mime):
+                data = embed_metadata(out.data, out.mime, meta)
+            else:
+                data = _convert(out.data, dest.suffix.lower(), meta)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            written.append(dest)
+        return written[0] if len(written) == 1 else written
+
+    # -- presentation ---------------------------------------------------------------------------------
+    def caption(self) -> str:
+        """One line: model, size, dollars, seconds, status."""
+        size = ""
+        if self.outputs:
+            w, h = _image_size(self.outputs[0])
+            size = f" · {w}×{h}" + (f" ×{len(self.outputs)}" if len(self.outputs) > 1 else "")
+        cost = f"${self.cost_usd:.4f}"
+        if self.list_cost_usd and abs(self.list_cost_usd - self.cost_usd) > 1e-12:
+            cost += f" (list ${self.list_cost_usd:.4f})"
+        tail = " · cached" if self.cached else ""
+        src = "offline simulator" if self.backend == "offline" else self.backend
+        return f"{self.model}{size} · {cost} · {self.latency_s:.2f} s · {self.status}{tail} · {src}"
+
+    def __repr__(self) -> str:
+        u = self.usage
+        bits = [
+            f"status={self.status!r}", f"model={self.model!r}", f"backend={self.backend!r}",
+            f"images={len(self.outputs)}",
+        ]
+        if self.outputs:
+            w, h = _image_size(self.outputs[0])
+            kb = sum(o.size_bytes for o in self.outputs) / 1024
+            bits.append(f"size={w}x{h} {self.outputs[0].mime} {kb:.0f} kB")
+        bits += [
+            f"tokens(in={u.get('input_tokens', 0)}, out={u.get('output_tokens', 0)}, "
+            f"image_out={u.get('output_image_tokens', 0)}, thoughts={u.get('thought_tokens', 0)})",
+            f"cost_usd={self.cost_usd:.4f}", f"list_cost_usd={self.list_cost_usd:.4f}",
+            f"latency_s={self.latency_s:.2f}", f"cached={self.cached}",
+        ]
+        if self.reason:
+            bits.append(f"reason={_short(self.reason, 120)!r}")
+        if self.errors:
+            bits.append(f"errors={len(self.errors)}")
+        return "Result(" + ", ".join(bits) + ")"
+
+    def _repr_html_(self) -> str:
+        figures = []
+        for img in self.images:
+            uri = thumbnail_data_uri(img)
+            figures.append(
+                f'<img src="{uri}" style="max-width:{min(512, img.width)}px;height:auto;'
+                f'border:1px solid #ddd;border-radius:4px;margin:2px"/>'
+            )
+        body = "".join(figures)
+        if not figures:
+            colour = {"blocked": "#b00020", "error": "#b00020"}.get(self.status, "#8a6d00")
+            body = (
+                f'<div style="padding:8px 12px;border-left:4px solid {colour};background:#fafafa">'
+                f'<b>{html.escape(self.status)}</b>: {html.escape(self.reason or "no image")}</div>'
+            )
+        text = f'<div style="color:#444;margin-top:4px">{html.escape(_short(self.text, 400))}</div>' if self.text else ""
+        errors = "".join(f'<div style="color:#b00020">{html.escape(e)}</div>' for e in self.errors)
+        return (
+            f'<div class="flash-image-result">{body}'
+            f'<div style="font-family:monospace;font-size:12px;color:#555">{html.escape(self.caption())}</div>'
+            f"{text}{errors}</div>"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (no image bytes)."""
+        return {
+            "status": self.status, "reason": self.reason, "model": self.model, "backend": self.backend,
+            "operation": self.operation, "prompt": self.prompt, "text": self.text, "usage": dict(self.usage),
+            "cost_usd": self.cost_usd, "list_cost_usd": self.list_cost_usd, "latency_s": self.latency_s,
+            "cached": self.cached, "key": self.key, "keys": self.keys, "response_id": self.response_id,
+            "paths": self.paths, "n_images": len(self.outputs), "errors": list(self.errors),
+            "attempts": self.attempts, "created": self.created,
+        }
+
+
+def combine(results: Sequence[Result], errors: Sequence[str], latency_s: float) -> Result:
+    """One Result holding the images of several (``n > 1``): usage and costs add up, latency is wall time."""
+    first = results[0]
+    usage: dict[str, int] = {}
+    for r in results:
+        for k, v in r.usage.items():
+            usage[k] = usage.get(k, 0) + v
+    outputs = [o for r in results for o in r.outputs]
+    if errors:
+        status = "error" if outputs else results[0].status
+    elif outputs:
+        status = "ok"
+    else:
+        status = first.status
+    reasons = [r.reason for r in results if r.reason]
+    return Result(
+        status=status, model=first.model, backend=first.backend, operation=first.operation,
+        prompt=first.prompt, text="\n".join(r.text for r in results if r.text), reason="; ".join(reasons) or None,
+        usage=usage, cost_usd=sum(r.cost_usd for r in results),
+        list_cost_usd=sum(r.list_cost_usd for r in results), latency_s=latency_s,
+        cached=all(r.cached for r in results), key=first.key, response_id=first.response_id, outputs=outputs,
+        model_turn=first.model_turn, request=first.request, attempts=max(r.attempts for r in results),
+        created=first.created, errors=list(errors), parts=list(results), metadata=first.metadata,
+    )
+
+
+def thumbnail_data_uri(img: Image.Image, max_side: int = 512) -> str:
+    """A small JPEG (PNG when transparent) data URI: keeps notebooks light."""
+    thumb = img.copy()
+    thumb.thumbnail((max_side, max_side))
+    buf = io.BytesIO()
+    if thumb.mode in ("RGBA", "LA", "P"):
+        thumb.save(buf, "PNG")
+        mime = "image/png"
+    else:
+        thumb.convert("RGB").save(buf, "JPEG", quality=85)
+        mime = "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode()}"
+
+
+def _image_size(out: OutputImage) -> tuple[int, int]:
+    with Image.open(io.BytesIO(out.data)) as img:  # header only: no pixel decode
+        return img.size
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _suffix(mime: str) -> str:
+    return {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}.get(mime, ".png")
+
+
+def _same_format(mime: str) -> tuple[str, ...]:
+    return {"image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"), "image/webp": (".webp",)}.get(mime, ())
+
+
+def _convert(data: bytes, suffix: str, meta: dict[str, Any]) -> bytes:
+    from .images import embed_metadata
+
+    fmt = {".png": ("PNG", "image/png"), ".jpg": ("JPEG", "image/jpeg"), ".jpeg": ("JPEG", "image/jpeg"),
+           ".webp": ("WEBP", "image/webp")}.get(suffix)
+    if fmt is None:
+        raise ValueError(f"Cannot save as {suffix!r}: use .png, .jpg or .webp.")
+    img = Image.open(io.BytesIO(data))
+    if fmt[0] == "JPEG" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    buf = io.BytesIO()
+    img.save(buf, fmt[0], **({"quality": 95} if fmt[0] != "PNG" else {}))
+    return embed_metadata(buf.getvalue(), fmt[1], meta)

@@ -1,0 +1,193 @@
+"""The visible "OFFLINE SIMULATOR" mark and the caption drawn under generated scenes.
+
+Both are drawn at the final output size (after any upscaling) so the text stays crisp, with Pillow's
+bundled scalable font (``ImageFont.load_default(size=...)``, Pillow >= 10.1); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+MARK_TEXT = "OFFLINE SIMULATOR"
+
+_ASCII_FALLBACK = {"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                   "\u00a0": " ", "\u2026": "...", "\u00d7": "x"}
+
+
+_local = threading.local()
+
+
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font at ``size`` pixels.
+
+    Cached per thread: the offline backend renders in worker threads, and a FreeType face should not
+    be shared between threads.
+    """
+    cache = getattr(_local, "fonts", None)
+    if cache is None:
+        cache = _local.fonts = {}
+    size = max(6, int(size))
+    f = cache.get(size)
+    if f is None:
+        if len(cache) > 64:
+            cache.clear()
+        f = cache[size] = ImageFont.load_default(size=size)
+    return f
+
+
+@functools.lru_cache(maxsize=1)
+def _notdef() -> bytes:
+    return bytes(font(20).getmask("\ue000"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_glyph(ch: str) -> bool:
+    if ch.isspace() or ord(ch) < 128:
+        return True
+    return bytes(font(20).getmask(ch)) != _notdef()
+
+
+def safe_text(text: str) -> str:
+    """``text`` with characters the bundled font cannot draw replaced by close ASCII (or "?")."""
+    out = []
+    for ch in text:
+        if ch in "\n\t\r":
+            out.append(" ")
+        elif _has_glyph(ch):
+            out.append(ch)
+        elif ch in _ASCII_FALLBACK:
+            out.append(_ASCII_FALLBACK[ch])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            out.append(base if base and all(_has_glyph(c) for c in base) else "?")
+    return "".join(out)
+
+
+def mark_font_size(width: int, height: int) -> int:
+    """Mark text size: about 2% of the image's geometric mean side, at least 9 px."""
+    return max(9, min(round((width * height) ** 0.5 * 0.021), round(height * 0.07)))
+
+
+def _mark_layout(width: int, height: int, model_id: str) -> tuple[int, list[str], tuple[int, int, int, int]]:
+    size = mark_font_size(width, height)
+    label = f"{MARK_TEXT} \u00b7 {model_id}" if model_id else MARK_TEXT
+    while True:
+        f = font(size)
+        pad = max(3, round(size * 0.45))
+        margin = max(4, round(size * 0.6))
+        lines = [label]
+        if f.getlength(label) + 2 * pad + 2 * margin > width and model_id:
+            lines = [MARK_TEXT, model_id]
+        text_w = max(f.getlength(t) for t in lines)
+        if text_w + 2 * pad + 2 * margin <= width or size <= 6:
+            break
+        size -= 1
+    ascent, descent = f.getmetrics()
+    line_h = ascent + descent
+    box_w = round(text_w) + 2 * pad
+    box_h = line_h * len(lines) + 2 * pad - round(descent * 0.5)
+    x1 = width - margin
+    y0 = margin
+    return size, lines, (x1 - box_w, y0, x1, y0 + box_h)
+
+
+def mark_box(width: int, height: int, model_id: str) -> tuple[int, int, int, int]:
+    """Pixel box ``(x0, y0, x1, y1)`` the mark covers in a ``width`` x ``height`` image (top-right corner)."""
+    return _mark_layout(width, height, model_id)[2]
+
+
+def add_mark(img: Image.Image, model_id: str) -> Image.Image:
+    """Draw the "OFFLINE SIMULATOR · <model id>" band in the top-right corner of ``img`` (in place).
+
+    A dark semi-opaque rounded band with white text reads on any background; an amber dot makes it
+    recognisable at a glance even when the image is shown small.
+    """
+    w, h = img.size
+    size, lines, (x0, y0, x1, y1) = _mark_layout(w, h, model_id)
+    f = font(size)
+    pad = max(3, round(size * 0.45))
+    layer = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    d.rounded_rectangle((0, 0, x1 - x0 - 1, y1 - y0 - 1), radius=max(2, size // 3), fill=(12, 12, 16, 178),
+                        outline=(255, 196, 0, 220), width=max(1, size // 12))
+    ascent, descent = f.getmetrics()
+    for i, line in enumerate(lines):
+        d.text((pad, pad + i * (ascent + descent) - round(descent * 0.25)), line, font=f, fill=(255, 255, 255, 255))
+    base = img if img.mode == "RGB" else img.convert("RGB")
+    base.paste(layer, (x0, y0), layer)
+    return base
+
+
+def add_caption(img: Image.Image, text: str, *, max_lines: int = 3) -> Image.Image:
+    """Draw ``text`` (wrapped, truncated with "...") over a soft dark band at the bottom of ``img`` (in place)."""
+    text = " ".join(safe_text(text).split())
+    if not text:
+        return img
+    w, h = img.size
+    size = max(9, round(mark_font_size(w, h) * 1.3))
+    f = font(size)
+    margin = max(6, round(size * 0.8))
+    avail = w - 2 * margin
+    lines = _wrap(text, f, avail, max_lines)
+    ascent, descent = f.getmetrics()
+    line_h = round((ascent + descent) * 1.12)
+    block = line_h * len(lines)
+    band_h = min(h, block + 3 * margin)
+    ramp = np.linspace(0.0, 1.0, band_h, dtype=np.float32) ** 0.7 * 170
+    mask = Image.fromarray(np.ascontiguousarray(np.broadcast_to(ramp[:, None], (band_h, w))).astype(np.uint8), "L")
+    img.paste((0, 0, 0), (0, h - band_h, w, h), mask)
+    d = ImageDraw.Draw(img)
+    y = h - margin - block
+    shadow = max(1, size // 14)
+    for line in lines:
+        d.text((margin + shadow, y + shadow), line, font=f, fill=(0, 0, 0))
+        d.text((margin, y), line, font=f, fill=(248, 248, 244))
+        y += line_h
+    return img
+
+
+def _wrap(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, avail: float, max_lines: int) -> list[str]:
+    # Only what can be shown is measured: a 100 kB prompt must not cost seconds of getlength calls.
+    budget = int(max_lines * avail / max(1.0, f.getlength("i"))) + 1
+    clipped = len(text) > budget
+    words = text[:budget].split(" ")
+    lines: list[str] = []
+    cur = ""
+    for word in words:
+        while f.getlength(word) > avail and len(word) > 1:  # a very long token: hard-split it
+            lo, hi = 1, len(word)
+            while lo < hi:  # longest prefix that fits, by bisection
+                mid = (lo + hi + 1) // 2
+                if f.getlength(word[:mid]) <= avail:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if cur:
+                lines.append(cur)
+                cur = ""
+            lines.append(word[:lo])
+            word = word[lo:]
+            if len(lines) > max_lines:
+                break
+        trial = f"{cur} {word}" if cur else word
+        if f.getlength(trial) <= avail:
+            cur = trial
+        else:
+            lines.append(cur)
+            cur = word
+        if len(lines) > max_lines:
+            break
+    if cur and len(lines) <= max_lines:
+        lines.append(cur)
+    if len(lines) > max_lines or clipped:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and f.getlength(last + "...") > avail:
+            last = last[:-1].rstrip()
+        lines[-1] = last.rstrip(" ,.;:") + "..."
+    return lines

@@ -1,0 +1,235 @@
+"""The home directory: a SQLite ledger and cache index beside content-addressed image files.
+
+Layout of a home (``Studio(home=...)``, else ``$TOOLKIT_HOME``, else :func:`default_home`)::
+
+    ledger.sqlite            calls (one row per call) + cache (request key -> answer); WAL mode
+    images/ab/abcdef....png  output images, named by the sha256 of the bytes the provider sent,
+                             stored as received plus one metadata chunk (no decode/re-encode)
+
+Several Studios, threads and processes may share one home: SQLite in WAL mode serialises writers
+(with a generous busy timeout), image files are written to a temporary name and renamed into place
+(atomic on POSIX and Windows), and a cache entry is written only after its images are in place, so a
+reader never trusts a half-written file. Schema changes are numbered migrations (``PRAGMA user_version``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+
+CALL_COLUMNS = (
+    "ts", "session", "backend", "model", "operation", "prompt", "n_inputs", "n_images", "status", "reason",
+    "input_tokens", "input_image_tokens", "output_tokens", "output_image_tokens", "thought_tokens",
+    "cost_usd", "list_cost_usd", "latency_s", "cached", "key", "response_id", "paths", "error",
+    "attempts", "group_id", "variant", "aspect_ratio", "image_size", "seed", "tier",
+)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the ledger and the cache index.
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts TEXT NOT NULL, session TEXT, backend TEXT, model TEXT, operation TEXT, prompt TEXT,
+        n_inputs INTEGER, n_images INTEGER, status TEXT, reason TEXT,
+        input_tokens INTEGER, input_image_tokens INTEGER, output_tokens INTEGER, output_image_tokens INTEGER,
+        thought_tokens INTEGER, cost_usd REAL, list_cost_usd REAL, latency_s REAL, cached INTEGER,
+        key TEXT, response_id TEXT, paths TEXT, error TEXT, attempts INTEGER, group_id TEXT, variant INTEGER,
+        aspect_ratio TEXT, image_size TEXT, seed INTEGER, tier TEXT
+    );
+    CREATE INDEX calls_ts ON calls(ts);
+    CREATE INDEX calls_session ON calls(session);
+    CREATE INDEX calls_key ON calls(key);
+    CREATE TABLE cache (
+        key TEXT PRIMARY KEY, created TEXT NOT NULL, backend TEXT, model TEXT, entry TEXT NOT NULL
+    );
+    """,
+)
+
+
+def default_home() -> Path:
+    """``$TOOLKIT_HOME``, else ``$XDG_DATA_HOME/flash-image-toolkit``, else ``~/.local/share/flash-image-toolkit``.
+
+    A data directory rather than a cache directory: the ledger is a record of money spent.
+    """
+    env = os.environ.get("TOOLKIT_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "flash-image-toolkit"
+
+
+class Store:
+    """Ledger rows, cache entries and image files in one home directory."""
+
+    def __init__(self, home: str | os.PathLike | None = None) -> None:
+        self.home = Path(home).expanduser() if home is not None else default_home()
+        self.images_dir = self.home / "images"
+        self.db_path = self.home / "ledger.sqlite"
+        try:
+            self.images_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(
+                f"Cannot create the toolkit home {str(self.home)!r}: {e.strerror}. Pass a writable folder with "
+                f"Studio(home=...) or set TOOLKIT_HOME."
+            ) from None
+        if not os.access(self.home, os.W_OK):
+            raise ConfigError(
+                f"The toolkit home {str(self.home)!r} is not writable. Pass a writable folder with "
+                f"Studio(home=...) or set TOOLKIT_HOME."
+            )
+        self._lock = threading.Lock()
+        self._conn = self._connect()
+
+    # -- database -------------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=60, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=60000")
+            self._migrate(conn)
+        except sqlite3.DatabaseError as e:
+            raise ConfigError(
+                f"The ledger database {str(self.db_path)!r} cannot be opened ({e}). It may be corrupted or not a "
+                f"SQLite file. Move it aside (the images beside it are safe) and a new ledger will be created, "
+                f"or pass another home with Studio(home=...)."
+            ) from None
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version >= len(MIGRATIONS):
+            return
+        conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def add_call(self, row: Mapping[str, Any]) -> int:
+        """Append one ledger row; unknown keys are an error, missing ones are NULL."""
+        extra = set(row) - set(CALL_COLUMNS)
+        if extra:
+            raise KeyError(f"unknown ledger columns: {sorted(extra)}")
+        cols = [c for c in CALL_COLUMNS if c in row]
+        values = [json.dumps(row[c]) if c == "paths" else row[c] for c in cols]
+        sql = f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        with self._tx() as conn:
+            return conn.execute(sql, values).lastrowid
+
+    def calls(self, session: str | None = None) -> list[dict[str, Any]]:
+        """Ledger rows as dicts, oldest first (``paths`` decoded to a list)."""
+        sql = "SELECT * FROM calls" + (" WHERE session = ?" if session else "") + " ORDER BY id"
+        with self._lock:
+            cur = self._conn.execute(sql, (session,) if session else ())
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            r["paths"] = json.loads(r["paths"]) if r["paths"] else []
+            r["cached"] = bool(r["cached"])
+        return rows
+
+    def spent(self, session: str) -> float:
+        with self._lock:
+            value = self._conn.execute(
+                "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE session = ?", (session,)
+            ).fetchone()[0]
+        return float(value)
+
+    # -- cache ----------------------------------------------------------------------------------------
+    def cache_get(self, key: str) -> dict[str, Any] | None:
+        """The cached answer for ``key``, or None (also when one of its image files is missing or short)."""
+        with self._lock:
+            row = self._conn.execute("SELECT entry FROM cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        entry = json.loads(row[0])
+        for img in entry.get("files", []):
+            path = self.home / img["path"]
+            try:
+                if path.stat().st_size != img["size"]:
+                    return None
+            except OSError:
+                return None
+        return entry
+
+    def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO cache (key, created, backend, model, entry) VALUES (?, ?, ?, ?, ?)",
+                (key, created, backend, model, json.dumps(entry)),
+            )
+
+    def cache_keys(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT key FROM cache ORDER BY created")]
+
+    # -- images ---------------------------------------------------------------------------------------
+    def image_relpath(self, sha256: str, mime: str) -> str:
+        return f"images/{sha256[:2]}/{sha256}{EXTENSIONS.get(mime, '.bin')}"
+
+    def put_image(self, sha256: str, mime: str, data: bytes) -> Path:
+        """Write ``data`` under its content address unless present; atomic (temp file + rename)."""
+        path = self.home / self.image_relpath(sha256, mime)
+        if path.exists():
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def read_image(self, relpath: str) -> bytes:
+        return (self.home / relpath).read_bytes()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.home)!r})"
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,543 @@
+"""The Studio facade: the one path every call takes.
+
+``generate | edit | fuse | chat.send``  ->  :class:`~toolkit.request.Request` (validated, hashed)
+->  cache lookup (same key = same answer, $0)  ->  budget check on the calls that will be sent
+->  ``Backend.generate`` with retries  ->  :class:`~toolkit.result.Result`  ->  store (image files + one
+ledger row per call)  ->  display / pandas.
+
+The cache is consulted before the budget (a deviation from the design sketch): a replay costs nothing,
+so a Studio at its cap can still replay everything it has already paid for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import pricing, registry
+from .backends.base import Backend, Reply
+from .backends.gemini import GeminiBackend, env_api_key
+from .backends.offline import OfflineBackend
+from .errors import BudgetExceededError, ConfigError, InputError, OptionError, ProviderError
+from .images import DEFAULT_MAX_SIDE, embed_metadata, load_image, strip_metadata
+from .ledger import Ledger
+from .request import ImagePart, Options, Request, TextPart, Turn
+from .result import OutputImage, Result, combine
+from .runner import RetryPolicy, Stopwatch, run, with_retries
+from .secrets import Secret, scrub
+from .store import Store, new_session_id
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .chat import Chat
+
+BACKENDS = ("auto", "gemini", "offline")
+PLANNED_BACKENDS = ("vertex", "openrouter", "fal")
+MAX_N = 16
+MAX_PROMPT_CHARS = 100_000
+__version__ = "0.1.0"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class Studio:
+    """Generate and edit images with Gemini image models, or offline with the simulator.
+
+    Parameters
+    ----------
+    backend : {"auto", "gemini", "offline"} or a Backend instance
+        ``"auto"`` (default) uses the Gemini API when ``api_key``, ``GOOGLE_API_KEY`` or ``GEMINI_API_KEY``
+        is set, else the offline simulator. The choice shows in ``repr(studio)`` and in every Result.
+    model : str, optional
+        Model id or alias (``"nano-banana-2"``, ...). Default: :data:`toolkit.registry.DEFAULT_MODEL`.
+    api_key : str, optional
+        Overrides the environment. Never written anywhere or shown.
+    base_url : str, optional
+        Another endpoint for the Gemini backend (gateway, proxy, ``FakeGeminiServer``); without it the
+        SDK's ``GOOGLE_GEMINI_BASE_URL`` is honoured.
+    home : path, optional
+        Where the ledger, cache and images live; default ``$TOOLKIT_HOME`` or
+        ``~/.local/share/flash-image-toolkit``.
+    budget_usd : float, optional
+        Refuse, before sending, any call whose estimate would take this Studio's spend past the cap.
+    api_version, timeout_s, retry, concurrency, max_input_side, simulated_latency_s
+        Gemini API version (default ``v1beta``), per-request timeout, :class:`~toolkit.runner.RetryPolicy`,
+        concurrent requests per Studio, the longest input side before downscaling, and the offline
+        backend's simulated seconds per call.
+
+    Examples
+    --------
+    >>> import toolkit as tk
+    >>> studio = tk.Studio(backend="offline", home=tmp)        # doctest: +SKIP
+    >>> r = studio.generate("a lighthouse at sunset", aspect_ratio="16:9")   # doctest: +SKIP
+    >>> r.status, r.image.size                                   # doctest: +SKIP
+    ('ok', (1376, 768))
+    """
+
+    def __init__(
+        self,
+        backend: str | Backend = "auto",
+        model: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        home: str | None = None,
+        budget_usd: float | None = None,
+        *,
+        api_version: str | None = None,
+        timeout_s: float = 180.0,
+        retry: RetryPolicy | None = None,
+        concurrency: int = 8,
+        max_input_side: int = DEFAULT_MAX_SIDE,
+        simulated_latency_s: float = 0.0,
+    ) -> None:
+        key = Secret(api_key) if api_key else (Secret(k) if (k := env_api_key()) else None)
+        self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s)
+        self.model = registry.resolve(model, warn=True)
+        self.store = Store(home)
+        self.session = new_session_id()
+        self.ledger = Ledger(self.store)
+        self.budget_usd = _check_budget(budget_usd)
+        self.retry = retry or RetryPolicy()
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency={concurrency!r} must be a whole number >= 1.")
+        self.concurrency = concurrency
+        self.max_input_side = max_input_side
+        self._spent = 0.0
+        self._reserved = 0.0
+        self._money_lock = threading.Lock()
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+
+    # -- construction ---------------------------------------------------------------------------------
+    @staticmethod
+    def _make_backend(
+        backend: str | Backend, key: Secret | None, base_url: str | None, api_version: str | None,
+        timeout_s: float, simulated_latency_s: float,
+    ) -> Backend:
+        if not isinstance(backend, str):
+            if isinstance(backend, Backend):
+                return backend
+            raise ConfigError(f"backend={backend!r} is neither a backend name nor a Backend object.")
+        name = backend.strip().lower()
+        if name == "auto":
+            name = "gemini" if key else "offline"
+        if name == "offline":
+            return OfflineBackend(latency_s=simulated_latency_s)
+        if name == "gemini":
+            if not key:
+                raise ConfigError(
+                    "backend='gemini' needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the environment, "
+                    "or pass api_key=... . Without a key, use backend='offline' (the simulator)."
+                )
+            return GeminiBackend(key, base_url=base_url, api_version=api_version, timeout_s=timeout_s)
+        if name in PLANNED_BACKENDS:
+            raise ConfigError(f"backend={backend!r} is not available in this version yet. Use one of: "
+                              f"{', '.join(BACKENDS)}.")
+        raise ConfigError(f"Unknown backend {backend!r}. Use one of: {', '.join(BACKENDS)}.")
+
+    def __repr__(self) -> str:
+        budget = f"${self.budget_usd:.2f}" if self.budget_usd is not None else "none"
+        return (
+            f"Studio(backend={self.backend.kind!r} [{self.backend.description}], model={self.model.id!r} "
+            f"({self.model.nickname}), ledger={str(self.store.db_path)!r}, spent=${self.spent_usd:.4f}, "
+            f"budget={budget})"
+        )
+
+    # -- money ----------------------------------------------------------------------------------------
+    @property
+    def spent_usd(self) -> float:
+        """Money this Studio has actually spent (cache hits and the simulator spend nothing)."""
+        return self._spent
+
+    @property
+    def session_ledger(self) -> Ledger:
+        """The ledger restricted to this Studio's calls."""
+        return self.ledger.for_session(self.session)
+
+    # -- public calls ---------------------------------------------------------------------------------
+    def generate(
+        self,
+        prompt: str,
+        images: Any = None,
+        *,
+        aspect_ratio: str | None = None,
+        image_size: str | None = None,
+        n: int = 1,
+        seed: int | None = None,
+        temperature: float | None = None,
+        model: str | None = None,
+        refresh: bool = False,
+    ) -> Result:
+        """Generate from a prompt, optionally with input images (paths, PIL images, bytes, arrays).
+
+        ``n > 1`` sends n requests concurrently (the image models reject ``candidateCount > 1``) and returns
+        one Result holding every image. ``refresh=True`` skips the cache.
+        """
+        return self._call("generate", prompt, _as_list(images), (), aspect_ratio=aspect_ratio,
+                          image_size=image_size, n=n, seed=seed, temperature=temperature, model=model,
+                          refresh=refresh)
+
+    def edit(self, image: Any, instruction: str, **options: Any) -> Result:
+        """Edit one image with a plain-language instruction ("Blur the background", ...)."""
+        if image is None or isinstance(image, list | tuple):
+            raise InputError("edit() takes exactly one image as its first argument; use fuse() for several.")
+        return self._call("edit", instruction, [image], (), **_call_options(options))
+
+    def fuse(self, images: Sequence[Any], prompt: str, **options: Any) -> Result:
+        """Combine two or more images as the prompt describes ("put the cup in front of the cat")."""
+        images = _as_list(images)
+        if len(images) < 2:
+            raise InputError(f"fuse() needs at least two images, got {len(images)}; use edit() for one.")
+        return self._call("fuse", prompt, images, (), **_call_options(options))
+
+    def chat(self, model: str | None = None) -> Chat:
+        """A multi-turn editing conversation (history replayed exactly, thought signatures included)."""
+        from .chat import Chat
+
+        return Chat(self, model)
+
+    def estimate(
+        self,
+        prompt: str = "",
+        images: Any = None,
+        *,
+        n: int = 1,
+        model: str | None = None,
+        aspect_ratio: str | None = None,
+        image_size: str | None = None,
+        seed: int | None = None,
+        temperature: float | None = None,
+        refresh: bool = False,
+    ) -> pricing.Estimate:
+        """What a ``generate`` call would cost, before sending anything (cache hits count as $0)."""
+        requests, info = self._requests("generate", prompt or " ", _as_list(images), (), aspect_ratio=aspect_ratio,
+                                        image_size=image_size, n=n, seed=seed, temperature=temperature,
+                                        model=model)
+        cached = 0 if refresh else sum(1 for r in requests if self.store.cache_get(r.key) is not None)
+        usage = self._estimate_usage(requests[0], info)
+        one = pricing.list_cost(info, usage)
+        spend = one * (len(requests) - cached) if self.backend.spends_money else 0.0
+        return pricing.Estimate(
+            model=info.id, calls=len(requests), cached_calls=cached, input_tokens=usage["input_tokens"],
+            output_image_tokens=usage["output_image_tokens"] * len(requests), list_cost_usd=one * len(requests),
+            cost_usd=spend,
+        )
+
+    def models(self) -> pd.DataFrame:
+        """Image models this backend can use now (live ``models.list`` on the Gemini API; the registry offline)."""
+        import pandas as pd
+
+        ids = self.backend.list_models()
+        rows = []
+        for mid in ids:
+            info = registry.lookup(mid)
+            rows.append({
+                "model": mid, "nickname": info.nickname if info else "(not in registry)",
+                "in_registry": info is not None, "shutdown": info.shutdown if info else None,
+                "default": info is not None and info.id == registry.DEFAULT_MODEL,
+            })
+        return pd.DataFrame(rows, columns=["model", "nickname", "in_registry", "shutdown", "default"])
+
+    # -- the call path --------------------------------------------------------------------------------
+    def _requests(
+        self, operation: str, prompt: str, images: list[Any], prefix: tuple[Turn, ...], *,
+        aspect_ratio: str | None, image_size: str | None, n: int, seed: int | None,
+        temperature: float | None, model: str | None,
+    ) -> tuple[list[Request], registry.ModelInfo]:
+        _check_prompt(prompt)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
+            raise OptionError(f"n={n!r} must be a whole number from 1 to {MAX_N} (the number of images wanted).")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise OptionError(f"seed={seed!r} must be a whole number or None.")
+        if temperature is not None and not (isinstance(temperature, int | float) and 0 <= temperature <= 2):
+            raise OptionError(f"temperature={temperature!r} must be a number from 0 to 2 (the API's range).")
+        info = self.model if model is None else registry.resolve(model)
+        registry.validate_options(info, aspect_ratio=aspect_ratio, image_size=image_size, n_images=len(images))
+        loaded = [load_image(img, max_side=self.max_input_side) for img in images]
+        user = Turn("user", (TextPart(prompt), *(ImagePart(im.data, im.mime, im.sha256) for im in loaded)))
+        opts = Options(aspect_ratio=aspect_ratio, image_size=image_size, seed=seed,
+                       temperature=None if temperature is None else float(temperature))
+        turns = (*prefix, user)
+        requests = [Request(self.backend.kind, info.id, turns, opts, variant=v, operation=operation)
+                    for v in range(n)]
+        return requests, info
+
+    def _call(self, operation: str, prompt: str, images: list[Any], prefix: tuple[Turn, ...], *,
+              refresh: bool = False, **kw: Any) -> Result:
+        requests, info = self._requests(operation, prompt, images, prefix, **kw)
+        return run(self._execute(requests, info, refresh))
+
+    def _estimate_usage(self, request: Request, info: registry.ModelInfo) -> dict[str, int]:
+        sizes = []
+        for turn in request.turns:
+            for p in turn.images:
+                sizes.append(_image_dims(p))
+        prompt_tokens = sum(pricing.estimate_text_tokens(t.text) for t in request.turns)
+        return pricing.estimate_usage(info, prompt_tokens, sizes, request.options.image_size)
+
+    async def _execute(self, requests: list[Request], info: registry.ModelInfo, refresh: bool) -> Result:
+        clock = Stopwatch()
+        group = requests[0].key[:12] if len(requests) > 1 else None
+        results: dict[int, Result] = {}
+        misses: list[Request] = []
+        for req in requests:
+            hit = None if refresh else self._replay(req, info, group)
+            if hit is not None:
+                results[req.variant] = hit
+            else:
+                misses.append(req)
+        estimate = 0.0
+        if misses and self.backend.spends_money:
+            estimate = pricing.list_cost(info, self._estimate_usage(misses[0], info)) * len(misses)
+        self._reserve(estimate, misses, info, group)
+        errors: list[str] = []
+        try:
+            outcomes = await asyncio.gather(*(self._send(r, info, group) for r in misses), return_exceptions=True)
+        finally:
+            with self._money_lock:
+                self._reserved -= estimate
+        first_error: BaseException | None = None
+        for req, out in zip(misses, outcomes, strict=True):
+            if isinstance(out, Result):
+                results[req.variant] = out
+            elif isinstance(out, ProviderError):
+                errors.append(str(out))
+                first_error = first_error or out
+            else:
+                raise out
+        if not results:
+            assert first_error is not None
+            raise first_error
+        ordered = [results[v] for v in sorted(results)]
+        if len(requests) == 1:
+            return ordered[0]
+        return combine(ordered, errors, clock.elapsed())
+
+    def _reserve(self, estimate: float, misses: list[Request], info: registry.ModelInfo, group: str | None) -> None:
+        with self._money_lock:
+            cap = self.budget_usd
+            committed = self._spent + self._reserved
+            refused = cap is not None and estimate > 0 and committed + estimate > cap + 1e-12
+            if not refused:
+                self._reserved += estimate
+        if refused:
+            err = BudgetExceededError(committed, estimate, cap)
+            for req in misses:
+                self._record(req, info, status="refused", error=str(err), group=group, latency_s=0.0, attempts=0)
+            raise err
+
+    async def _send(self, req: Request, info: registry.ModelInfo, group: str | None) -> Result:
+        sem = self._semaphore()
+        async with sem:
+            clock = Stopwatch()
+            try:
+                reply, attempts = await with_retries(lambda: self.backend.generate(req), self.retry)
+            except ProviderError as e:
+                self._record(req, info, status="error", error=scrub(str(e)), group=group,
+                             latency_s=clock.elapsed(), attempts=e.attempts)
+                raise
+            return self._finish(req, info, reply, clock.elapsed(), attempts, group)
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop_id = id(asyncio.get_running_loop())
+        sem = self._semaphores.get(loop_id)
+        if sem is None:
+            sem = self._semaphores[loop_id] = asyncio.Semaphore(self.concurrency)
+        return sem
+
+    # -- results, storage and the ledger --------------------------------------------------------------
+    def _metadata(self, req: Request, created: str, response_id: str | None, cost: float, list_cost: float) -> dict:
+        meta = {
+            "generator": f"flash-image-toolkit {__version__}", "backend": req.backend, "model": req.model,
+            "operation": req.operation, "prompt": req.prompt, "options": req.options.as_dict(),
+            "variant": req.variant, "n_inputs": len(req.input_images), "key": req.key, "created": created,
+            "response_id": response_id, "cost_usd": cost, "list_cost_usd": list_cost,
+        }
+        if req.backend == "offline":
+            meta["simulated"] = "Drawn by the toolkit's offline simulator, not by a Google model."
+        else:
+            meta["provenance"] = "Google image models embed an invisible SynthID watermark in every output."
+        return meta
+
+    def _finish(self, req: Request, info: registry.ModelInfo, reply: Reply, latency: float, attempts: int,
+                group: str | None) -> Result:
+        created = _now()
+        usage = pricing.normalize_usage(reply.usage)
+        list_cost = pricing.list_cost(info, usage)
+        cost = list_cost if self.backend.spends_money else 0.0
+        meta = self._metadata(req, created, reply.response_id, cost, list_cost)
+        outputs, files = [], []
+        for img in reply.images:
+            part = ImagePart.from_bytes(img.data, img.mime)
+            path, size = self._put(part, meta)
+            outputs.append(OutputImage(img.data, img.mime, part.sha256, str(path)))
+            files.append({"sha256": part.sha256, "mime": img.mime, "path": self.store.image_relpath(part.sha256, img.mime),
+                          "size": size})
+        result = Result(
+            status=reply.status, model=req.model, backend=req.backend, operation=req.operation, prompt=req.prompt,
+            text=reply.text, reason=scrub(reply.reason), usage=usage, cost_usd=cost, list_cost_usd=list_cost,
+            latency_s=latency, cached=False, key=req.key, response_id=reply.response_id, outputs=outputs,
+            model_turn=reply.model_turn, request=req, attempts=attempts, created=created, metadata=meta,
+        )
+        if reply.status == "ok":  # errors, blocks and empty answers are never cached
+            turn = self._turn_entry(reply.model_turn, files)
+            entry = {
+                "status": reply.status, "text": reply.text, "reason": result.reason, "usage": usage,
+                "response_id": reply.response_id, "model_version": reply.model_version,
+                "list_cost_usd": list_cost, "latency_s": latency, "created": created,
+                "images": [f["sha256"] for f in files], "files": files, "model_turn": turn, "metadata": meta,
+            }
+            self.store.cache_put(req.key, req.backend, req.model, entry, created)
+        self._record(req, info, result=result, group=group)
+        with self._money_lock:
+            self._spent += cost
+        return result
+
+    def _put(self, part: ImagePart, meta: dict | None) -> tuple[Any, int]:
+        data = embed_metadata(part.data, part.mime, meta) if meta is not None else part.data
+        path = self.store.put_image(part.sha256, part.mime, data)
+        return path, path.stat().st_size
+
+    def _turn_entry(self, turn: Turn | None, files: list[dict]) -> list[dict] | None:
+        if turn is None:
+            return None
+        known = {f["sha256"]: f for f in files}
+        out = []
+        for p in turn.parts:
+            d: dict[str, Any] = {"thought": p.thought}
+            if p.thought_signature:
+                d["sig"] = base64.b64encode(p.thought_signature).decode()
+            if isinstance(p, TextPart):
+                d["text"] = p.text
+            else:
+                if p.sha256 not in known:  # interim thought images: stored as received, no metadata
+                    _, size = self._put(p, None)
+                    known[p.sha256] = {"sha256": p.sha256, "mime": p.mime,
+                                       "path": self.store.image_relpath(p.sha256, p.mime), "size": size}
+                    files.append(known[p.sha256])
+                d["image"] = known[p.sha256]
+            out.append(d)
+        return out
+
+    def _load_part(self, ref: dict, **kw: Any) -> ImagePart:
+        data = strip_metadata(self.store.read_image(ref["path"]), ref["mime"])
+        part = ImagePart.from_bytes(data, ref["mime"], **kw)
+        if part.sha256 != ref["sha256"]:
+            raise OSError(f"stored image {ref['path']} does not match its recorded hash")
+        return part
+
+    def _replay(self, req: Request, info: registry.ModelInfo, group: str | None) -> Result | None:
+        clock = Stopwatch()
+        entry = self.store.cache_get(req.key)
+        if entry is None:
+            return None
+        try:
+            by_sha = {f["sha256"]: f for f in entry["files"]}
+            outputs = []
+            for sha in entry["images"]:
+                ref = by_sha[sha]
+                part = self._load_part(ref)
+                outputs.append(OutputImage(part.data, part.mime, part.sha256, str(self.store.home / ref["path"])))
+            turn = None
+            if entry.get("model_turn") is not None:
+                parts: list[TextPart | ImagePart] = []
+                for d in entry["model_turn"]:
+                    sig = base64.b64decode(d["sig"]) if d.get("sig") else None
+                    if "text" in d:
+                        parts.append(TextPart(d["text"], thought=d["thought"], thought_signature=sig))
+                    else:
+                        parts.append(self._load_part(d["image"], thought=d["thought"], thought_signature=sig))
+                turn = Turn("model", tuple(parts))
+        except (OSError, KeyError, ValueError):
+            return None  # a damaged entry is a miss, never a wrong answer
+        result = Result(
+            status=entry["status"], model=req.model, backend=req.backend, operation=req.operation,
+            prompt=req.prompt, text=entry["text"], reason=entry.get("reason"), usage=dict(entry["usage"]),
+            cost_usd=0.0, list_cost_usd=entry["list_cost_usd"], latency_s=clock.elapsed(), cached=True,
+            key=req.key, response_id=entry.get("response_id"), outputs=outputs, model_turn=turn, request=req,
+            attempts=0, created=_now(), metadata=entry.get("metadata", {}),
+        )
+        self._record(req, info, result=result, group=group)
+        return result
+
+    def _record(self, req: Request, info: registry.ModelInfo, *, result: Result | None = None, status: str = "",
+                error: str | None = None, group: str | None = None, latency_s: float = 0.0,
+                attempts: int = 1) -> None:
+        u = result.usage if result else {}
+        self.store.add_call({
+            "ts": result.created if result else _now(), "session": self.session, "backend": req.backend,
+            "model": req.model, "operation": req.operation, "prompt": req.prompt,
+            "n_inputs": len(req.input_images), "n_images": len(result.outputs) if result else 0,
+            "status": result.status if result else status, "reason": result.reason if result else None,
+            "input_tokens": u.get("input_tokens", 0), "input_image_tokens": u.get("input_image_tokens", 0),
+            "output_tokens": u.get("output_tokens", 0), "output_image_tokens": u.get("output_image_tokens", 0),
+            "thought_tokens": u.get("thought_tokens", 0),
+            "cost_usd": result.cost_usd if result else 0.0, "list_cost_usd": result.list_cost_usd if result else 0.0,
+            "latency_s": result.latency_s if result else latency_s, "cached": bool(result and result.cached),
+            "key": req.key, "response_id": result.response_id if result else None,
+            "paths": result.paths if result else [], "error": error,
+            "attempts": result.attempts if result else attempts, "group_id": group, "variant": req.variant,
+            "aspect_ratio": req.options.aspect_ratio, "image_size": req.options.image_size,
+            "seed": req.options.seed, "tier": "standard",
+        })
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _as_list(images: Any) -> list[Any]:
+    if images is None:
+        return []
+    if isinstance(images, list | tuple):
+        return list(images)
+    if isinstance(images, Iterable) and not isinstance(images, str | bytes | bytearray | memoryview) \
+            and not hasattr(images, "shape") and not hasattr(images, "getpixel"):
+        return list(images)
+    return [images]
+
+
+_CALL_OPTIONS = ("aspect_ratio", "image_size", "n", "seed", "temperature", "model", "refresh")
+
+
+def _call_options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(options) - set(_CALL_OPTIONS)
+    if unknown:
+        raise OptionError(f"Unknown option(s) {sorted(unknown)}; the options are: {', '.join(_CALL_OPTIONS)}.")
+    out: dict[str, Any] = {"aspect_ratio": None, "image_size": None, "n": 1, "seed": None, "temperature": None,
+                           "model": None, "refresh": False}
+    out.update(options)
+    return out
+
+
+def _check_prompt(prompt: Any) -> None:
+    if not isinstance(prompt, str):
+        raise InputError(f"The prompt must be text (str), got {type(prompt).__name__}.")
+    if not prompt.strip():
+        raise InputError("The prompt is empty. Describe the image you want, or the edit to make.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InputError(
+            f"The prompt is {len(prompt):,} characters; the limit here is {MAX_PROMPT_CHARS:,} (about 25k tokens). "
+            f"Shorten it: image models follow a focused paragraph better than a long document."
+        )
+
+
+def _check_budget(budget: float | None) -> float | None:
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0:
+        raise ConfigError(f"budget_usd={budget!r} must be a non-negative number of dollars, or None for no cap.")
+    return float(budget)
+
+
+def _image_dims(part: ImagePart) -> tuple[int, int]:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(part.data)) as img:
+        return img.size
+
