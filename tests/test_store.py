@@ -85,3 +85,30 @@ def test_home_that_is_a_file_is_explained(tmp_path):
     blocker.write_text("x")
     with pytest.raises(tk.ConfigError, match="Cannot create the toolkit home"):
         Store(blocker / "home")
+
+
+def _worker(home: str, worker: int, rows: int) -> None:
+    import toolkit as tk
+
+    store = tk.Store(home)
+    for i in range(rows):
+        store.add_call({"ts": "2026-11-24T00:00:00", "session": f"w{worker}", "status": "ok", "prompt": str(i)})
+    studio = tk.Studio(backend="offline", home=home)
+    for i in range(2):
+        studio.generate(f"shared prompt {i}", image_size="512")  # the same keys from every process
+
+
+def test_processes_share_one_home_without_losing_rows(home):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(str(home), w, 100)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    store = Store(home)
+    rows = store.calls()
+    assert len(rows) == 4 * 100 + 4 * 2
+    assert len(store.cache_keys()) == 2

@@ -196,3 +196,13 @@ def test_shared_home_between_studios(home):
     a.generate("a green frog")
     assert b.generate("a green frog").cached
     assert len(a.ledger) == 2 and len(a.session_ledger) == 1
+
+
+def test_large_input_is_downscaled_and_says_so(home):
+    big = tk.sample("astronaut").resize((2048, 2048))
+    studio = tk.Studio(backend="offline", home=home, max_input_side=1024)
+    with pytest.warns(tk.InputAdjustedWarning, match="downscaled 2048x2048 -> 1024x1024"):
+        r = studio.edit(big, "make it sepia")
+    assert r.status == "ok"
+    sent = r.request.input_images[0]
+    assert Image.open(io.BytesIO(sent.data)).size == (1024, 1024)

@@ -26,6 +26,10 @@ class OptionError(InputError):
     """An option (aspect ratio, image size, n, ...) is not valid for the chosen model."""
 
 
+class InputAdjustedWarning(UserWarning):
+    """An input image was changed in a way that alters what the model sees (downscaled, first frame only)."""
+
+
 class ConfigError(ToolkitError, ValueError):
     """The Studio is configured in a way that cannot work (unknown backend, missing key, bad URL)."""
 

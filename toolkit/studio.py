@@ -15,6 +15,7 @@ import asyncio
 import base64
 import datetime as dt
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from . import pricing, registry
 from .backends.base import Backend, Reply
 from .backends.gemini import GeminiBackend, env_api_key
 from .backends.offline import OfflineBackend
-from .errors import BudgetExceededError, ConfigError, InputError, OptionError, ProviderError
+from .errors import BudgetExceededError, ConfigError, InputAdjustedWarning, InputError, OptionError, ProviderError
 from .images import DEFAULT_MAX_SIDE, embed_metadata, load_image, strip_metadata
 from .ledger import Ledger
 from .request import ImagePart, Options, Request, TextPart, Turn
@@ -260,6 +261,10 @@ class Studio:
         info = self.model if model is None else registry.resolve(model)
         registry.validate_options(info, aspect_ratio=aspect_ratio, image_size=image_size, n_images=len(images))
         loaded = [load_image(img, max_side=self.max_input_side) for img in images]
+        for im in loaded:
+            for note in im.notes:
+                if note.startswith(("downscaled", "first frame", "frame ")):  # changes what the model sees
+                    warnings.warn(f"Input image {im.source}: {note}.", InputAdjustedWarning, stacklevel=4)
         user = Turn("user", (TextPart(prompt), *(ImagePart(im.data, im.mime, im.sha256) for im in loaded)))
         opts = Options(aspect_ratio=aspect_ratio, image_size=image_size, seed=seed,
                        temperature=None if temperature is None else float(temperature))
@@ -374,7 +379,7 @@ class Studio:
         meta = self._metadata(req, created, reply.response_id, cost, list_cost)
         outputs, files = [], []
         for img in reply.images:
-            part = ImagePart.from_bytes(img.data, img.mime)
+            part = img.part()
             path, size = self._put(part, meta)
             outputs.append(OutputImage(img.data, img.mime, part.sha256, str(path)))
             files.append({"sha256": part.sha256, "mime": img.mime, "path": self.store.image_relpath(part.sha256, img.mime),

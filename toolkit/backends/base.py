@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from ..request import Request, Turn
+from ..request import ImagePart, Request, Turn
 
 # Provider finish reasons that mean "refused" rather than "failed to draw".
 BLOCK_REASONS = frozenset({
@@ -19,6 +19,13 @@ NO_IMAGE_REASONS = frozenset({"NO_IMAGE", "IMAGE_OTHER", "MAX_TOKENS", "STOP", "
 class ReplyImage:
     data: bytes = field(repr=False)
     mime: str
+    sha256: str = ""  # filled by backends that already hashed the bytes, so the hot path hashes once
+
+    def part(self) -> ImagePart:
+        """As a request ImagePart (hashing only if no backend did)."""
+        if self.sha256:
+            return ImagePart(self.data, self.mime, self.sha256)
+        return ImagePart.from_bytes(self.data, self.mime)
 
 
 @dataclass

@@ -249,9 +249,10 @@ def parse_response(body: dict[str, Any]) -> Reply:
         if inline and _get(inline, "data"):
             mime = _get(inline, "mimeType", "mime_type") or "application/octet-stream"
             data = _b64(_get(inline, "data"))
-            turn_parts.append(ImagePart.from_bytes(data, mime, thought=thought, thought_signature=sig))
+            image_part = ImagePart.from_bytes(data, mime, thought=thought, thought_signature=sig)
+            turn_parts.append(image_part)
             if not thought and mime.startswith("image/"):
-                final = ReplyImage(data, mime)
+                final = ReplyImage(data, mime, image_part.sha256)
         elif text is not None:
             turn_parts.append(TextPart(text, thought=thought, thought_signature=sig))
             if not thought:

@@ -50,11 +50,10 @@ class OfflineBackend:
             ),
             asyncio.sleep(self.latency_s),
         )
-        images = [ReplyImage(img.data, img.mime) for img in out.images]
-        parts: list[TextPart | ImagePart] = []
-        if out.text:
-            parts.append(TextPart(out.text))
-        parts += [ImagePart.from_bytes(i.data, i.mime) for i in images]
+        image_parts = [ImagePart.from_bytes(img.data, img.mime) for img in out.images]
+        images = [ReplyImage(p.data, p.mime, p.sha256) for p in image_parts]
+        parts: list[TextPart | ImagePart] = [TextPart(out.text)] if out.text else []
+        parts += image_parts
         reason = out.block_reason or (out.finish_reason if out.finish_reason not in ("STOP", "") else None)
         if reason and out.message:
             reason = f"{reason}: {out.message}"
