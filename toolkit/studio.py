@@ -23,7 +23,14 @@ from . import pricing, registry
 from .backends.base import Backend, Reply
 from .backends.gemini import GeminiBackend, env_api_key
 from .backends.offline import OfflineBackend
-from .errors import BudgetExceededError, ConfigError, InputAdjustedWarning, InputError, OptionError, ProviderError
+from .errors import (
+    BudgetExceededError,
+    ConfigError,
+    InputAdjustedWarning,
+    InputError,
+    OptionError,
+    ProviderError,
+)
 from .images import DEFAULT_MAX_SIDE, embed_metadata, load_image, strip_metadata
 from .ledger import Ledger
 from .request import ImagePart, Options, Request, TextPart, Turn
