@@ -1,0 +1,116 @@
+"""Image metrics that need no model weights.
+
+They are cheap, deterministic and explainable, and they measure pixels, not meaning. Use them to rank
+or flag outputs, never as a verdict on "is this the same character". Each function says what it does and
+does not measure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .images import load_image
+
+_WORK_SIDE = 256
+
+
+def _pil(img: Any) -> Image.Image:
+    if isinstance(img, Image.Image):
+        return img
+    if hasattr(img, "image") and isinstance(img.image, Image.Image):  # a Result
+        return img.image
+    return load_image(img).to_pil()
+
+
+def _gray(img: Any, size: tuple[int, int]) -> np.ndarray:
+    return np.asarray(_pil(img).convert("L").resize(size, Image.Resampling.BILINEAR), dtype=np.float64)
+
+
+def phash(img: Any) -> int:
+    """64-bit perceptual hash (DCT of a 32x32 grayscale thumbnail, signs of the lowest 8x8 frequencies)."""
+    from scipy.fft import dctn
+
+    g = _gray(img, (32, 32))
+    low = dctn(g, norm="ortho")[:8, :8].ravel()
+    bits = low > np.median(low[1:])
+    return int("".join("1" if b else "0" for b in bits), 2)
+
+
+def phash_similarity(a: Any, b: Any) -> float:
+    """1 - Hamming distance / 64 between perceptual hashes, in [0, 1].
+
+    Measures: global layout of light and dark (composition). Robust to resizing, mild blur and
+    compression. Does not measure: colour, identity of a face or product, small details; two different
+    cats in the same pose score high, the same cat mirrored scores low.
+    """
+    return 1.0 - bin(phash(a) ^ phash(b)).count("1") / 64.0
+
+
+def ssim(a: Any, b: Any) -> float:
+    """Structural similarity (grayscale, both images resized to 256 px on the long side of ``a``), in [-1, 1].
+
+    Measures: local structure (edges, textures) at the same positions. Does not measure: anything that
+    moved; a subject shifted by a few percent of the frame drops SSIM sharply even if it is identical.
+    Best for edits that should keep the frame (edit locality), not for "same character, new scene".
+    """
+    from skimage.metrics import structural_similarity
+
+    pa = _pil(a)
+    w, h = pa.size
+    scale = _WORK_SIDE / max(w, h)
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    return float(structural_similarity(_gray(pa, size), _gray(b, size), data_range=255.0))
+
+
+def histogram_similarity(a: Any, b: Any, bins: int = 8) -> float:
+    """Histogram intersection of joint RGB colour histograms (``bins`` per channel), in [0, 1].
+
+    Measures: the palette (which colours, in what proportions), ignoring where they are. Does not
+    measure: shapes or identity; a red car and a red apple on white can match well.
+    """
+
+    def hist(img: Any) -> np.ndarray:
+        arr = np.asarray(_pil(img).convert("RGB").resize((128, 128)), dtype=np.uint8) // (256 // bins)
+        idx = (arr[..., 0].astype(int) * bins + arr[..., 1]) * bins + arr[..., 2]
+        counts = np.bincount(idx.ravel(), minlength=bins**3).astype(np.float64)
+        return counts / counts.sum()
+
+    return float(np.minimum(hist(a), hist(b)).sum())
+
+
+def similarity(a: Any, b: Any) -> dict[str, float]:
+    """All three scores at once: ``{"phash": ..., "ssim": ..., "histogram": ...}`` (rounded to 3 places)."""
+    return {
+        "phash": round(phash_similarity(a, b), 3),
+        "ssim": round(ssim(a, b), 3),
+        "histogram": round(histogram_similarity(a, b), 3),
+    }
+
+
+def edit_locality(before: Any, after: Any, region: tuple[float, float, float, float]) -> float:
+    """Share of the total change that falls inside ``region`` (x0, y0, x1, y1 as fractions of the frame).
+
+    1.0 means every changed pixel is inside the region (a perfectly local edit); the region's own area
+    share is what a uniform global change would score. Measures pixel change only, after resizing both
+    to 256 px; does not judge whether the change is the one that was asked for.
+    """
+    pa = _pil(before)
+    w, h = pa.size
+    scale = _WORK_SIDE / max(w, h)
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    diff = np.abs(_gray(pa, size) - _gray(after, size))
+    x0, y0, x1, y1 = region
+    H, W = diff.shape
+    inside = diff[int(y0 * H):int(np.ceil(y1 * H)), int(x0 * W):int(np.ceil(x1 * W))].sum()
+    total = diff.sum()
+    return float(inside / total) if total > 0 else 1.0
+
+
+def aspect_ratio_error(img: Any, aspect_ratio: str) -> float:
+    """Relative difference between the image's width/height and the requested ratio ("16:9" -> 0.0 when exact)."""
+    pa = _pil(img)
+    a, b = (int(x) for x in aspect_ratio.split(":"))
+    return abs((pa.width / pa.height) / (a / b) - 1.0)
