@@ -24,6 +24,7 @@ from .errors import (
 from .images import InputImage, load_image, read_metadata
 from .ledger import Ledger
 from .pricing import Estimate, list_cost
+from .ratelimit import RateLimit
 from .registry import (
     DEFAULT_MODEL,
     MODELS,
@@ -60,6 +61,7 @@ __all__ = [
     "OptionError",
     "Options",
     "ProviderError",
+    "RateLimit",
     "Request",
     "Result",
     "RetryPolicy",

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .images import DEFAULT_MAX_SIDE, embed_metadata, load_image, strip_metadata
 from .ledger import Ledger
+from .ratelimit import RateLimit, RateLimiter
 from .request import ImagePart, Options, Request, TextPart, Turn
 from .result import OutputImage, Result, combine
 from .runner import RetryPolicy, Stopwatch, run, with_retries
@@ -79,6 +80,8 @@ class Studio:
         Gemini API version (default ``v1beta``), per-request timeout, :class:`~toolkit.runner.RetryPolicy`,
         concurrent requests per Studio, the longest input side before downscaling, and the offline
         backend's simulated seconds per call.
+    rate_limit : RateLimit or dict of model id -> RateLimit, optional
+        Client-side requests per minute and concurrent requests per model; 429s slow it down.
 
     Examples
     --------
@@ -104,6 +107,7 @@ class Studio:
         concurrency: int = 8,
         max_input_side: int = DEFAULT_MAX_SIDE,
         simulated_latency_s: float = 0.0,
+        rate_limit: RateLimit | dict[str, RateLimit] | None = None,
     ) -> None:
         key = Secret(api_key) if api_key else (Secret(k) if (k := env_api_key()) else None)
         self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s)
@@ -121,6 +125,11 @@ class Studio:
         self._reserved = 0.0
         self._money_lock = threading.Lock()
         self._semaphores: dict[int, asyncio.Semaphore] = {}
+        if isinstance(rate_limit, dict):
+            self.rate_limiter = RateLimiter(per_model={registry.resolve(k, warn=False).id: v
+                                                       for k, v in rate_limit.items()})
+        else:
+            self.rate_limiter = RateLimiter(rate_limit)
 
     # -- construction ---------------------------------------------------------------------------------
     @staticmethod
@@ -348,8 +357,21 @@ class Studio:
         sem = self._semaphore()
         async with sem:
             clock = Stopwatch()
+            limiter = self.rate_limiter.for_model(req.model)
+
+            async def attempt() -> Reply:
+                async with limiter.slot():
+                    try:
+                        reply = await self.backend.generate(req)
+                    except ProviderError as e:
+                        if e.code == 429:
+                            limiter.on_throttled(e.retry_after_s)
+                        raise
+                limiter.on_success()
+                return reply
+
             try:
-                reply, attempts = await with_retries(lambda: self.backend.generate(req), self.retry)
+                reply, attempts = await with_retries(attempt, self.retry)
             except ProviderError as e:
                 self._record(req, info, status="error", error=scrub(str(e)), group=group,
                              latency_s=clock.elapsed(), attempts=e.attempts)
