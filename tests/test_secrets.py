@@ -17,3 +17,83 @@ def test_scrub_removes_registered_secrets():
     Secret("another-secret-123")
     assert scrub("key=another-secret-123&x=1") == "key=<redacted>&x=1"
     assert scrub(None) is None
+
+
+# -- a whole session with a distinctive key: nothing written or shown may contain it ----------------------
+import logging  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import toolkit as tk  # noqa: E402
+from toolkit.testing import FakeGeminiServer, Outcome  # noqa: E402
+
+SECRET = "SECRETKEY-flash-image-distinctive-0123456789"
+
+
+def _all_bytes_under(*roots: Path):
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                yield path, path.read_bytes()
+
+
+def test_whole_session_never_leaks_the_key(tmp_path, capsys, caplog, recwarn):
+    caplog.set_level(logging.DEBUG)  # every logger, including the SDK's and httpx2's
+    home = tmp_path / "home"
+    out = tmp_path / "out"
+    shown: list[str] = []
+    with FakeGeminiServer() as server:  # accepts any key
+        studio = tk.Studio(backend="gemini", api_key=SECRET, base_url=server.base_url, home=home,
+                           retry=tk.RetryPolicy(initial_delay_s=0.01))
+        shown += [repr(studio), repr(studio.backend), str(studio.__dict__)]
+        r = studio.generate("a lamp", image_size="512")                      # success
+        shown += [repr(r), r._repr_html_(), str(r.to_dict()), str(r.metadata)]
+        shown.append(repr(studio.generate("a lamp", image_size="512")))      # cache hit
+        server.enqueue(Outcome.error(429, retry_delay="0.01s"), "503", "ok")  # retries
+        shown.append(repr(studio.generate("a chair", image_size="512")))
+        server.enqueue("image_safety")
+        shown.append(repr(studio.generate("a bench", image_size="512")))     # blocked
+        for code in ("400", "403", "404"):
+            server.enqueue(code)
+            try:
+                studio.generate(f"a table {code}", image_size="512")
+            except tk.ProviderError as e:                                    # errors
+                shown += [str(e), repr(e), str(e.args)]
+        chat = studio.chat()
+        chat.send("a boat", image_size="512")
+        chat.send("make it night time", image_size="512")
+        shown.append(chat._repr_html_())
+        try:
+            tk.Studio(backend="gemini", api_key=SECRET, base_url=server.base_url, home=home,
+                      budget_usd=0).generate("x")
+        except tk.BudgetExceededError as e:
+            shown.append(str(e))
+        r.save(out / "saved.png")
+        shown += [studio.ledger.df.to_string(), repr(studio.ledger.summary())]
+        recorded = [str(q.headers) + str(q.query) + str(q.json) for q in server.requests]
+    captured = capsys.readouterr()
+    shown += [captured.out, captured.err, caplog.text, *(str(w.message) for w in recwarn)]
+    assert not [s for s in shown if SECRET in s]
+    assert not [q for q in recorded if SECRET in q]
+    leaks = [p for p, data in _all_bytes_under(home, out) if SECRET.encode() in data]
+    assert not leaks
+    assert (home / "ledger.sqlite").exists()
+
+
+def test_notebook_outputs_never_contain_the_key(tmp_path, monkeypatch):
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb_path = Path(__file__).resolve().parents[1] / "notebooks" / "01_quickstart.py"
+    with FakeGeminiServer() as server:
+        monkeypatch.setenv("GEMINI_API_KEY", SECRET)
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.base_url)
+        monkeypatch.setenv("TOOLKIT_HOME", str(tmp_path / "home"))
+        monkeypatch.setenv("MPLBACKEND", "Agg")
+        nb = jupytext.read(nb_path)
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+        assert server.call_count > 0  # the notebook really used the (fake) Gemini API
+    text = str(nb)
+    assert "gemini" in text and SECRET not in text
+    assert os.environ.get("GEMINI_API_KEY") == SECRET  # the kernel had it; the outputs do not

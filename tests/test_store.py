@@ -27,8 +27,10 @@ def test_default_home_honours_env(monkeypatch, tmp_path):
 def test_put_image_is_content_addressed_and_atomic(home):
     store = Store(home)
     p1 = store.put_image("ab" * 32, "image/png", b"one")
-    p2 = store.put_image("ab" * 32, "image/png", b"two")  # same address: first write wins
+    p2 = store.put_image("ab" * 32, "image/png", b"two")  # same address and size: first write wins
     assert p1 == p2 and p1.read_bytes() == b"one" and p1.name.endswith(".png")
+    store.put_image("ab" * 32, "image/png", b"three")  # a copy of the wrong size is replaced
+    assert p1.read_bytes() == b"three"
     assert not list(p1.parent.glob(".tmp-*"))
 
 
@@ -85,30 +87,3 @@ def test_home_that_is_a_file_is_explained(tmp_path):
     blocker.write_text("x")
     with pytest.raises(tk.ConfigError, match="Cannot create the toolkit home"):
         Store(blocker / "home")
-
-
-def _worker(home: str, worker: int, rows: int) -> None:
-    import toolkit as tk
-
-    store = tk.Store(home)
-    for i in range(rows):
-        store.add_call({"ts": "2026-11-24T00:00:00", "session": f"w{worker}", "status": "ok", "prompt": str(i)})
-    studio = tk.Studio(backend="offline", home=home)
-    for i in range(2):
-        studio.generate(f"shared prompt {i}", image_size="512")  # the same keys from every process
-
-
-def test_processes_share_one_home_without_losing_rows(home):
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_worker, args=(str(home), w, 100)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    store = Store(home)
-    rows = store.calls()
-    assert len(rows) == 4 * 100 + 4 * 2
-    assert len(store.cache_keys()) == 2

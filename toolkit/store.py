@@ -204,10 +204,14 @@ class Store:
         return f"images/{sha256[:2]}/{sha256}{EXTENSIONS.get(mime, '.bin')}"
 
     def put_image(self, sha256: str, mime: str, data: bytes) -> Path:
-        """Write ``data`` under its content address unless present; atomic (temp file + rename)."""
+        """Write ``data`` under its content address unless an intact copy is there; atomic (temp file + rename).
+
+        A file of the wrong size (damaged by a crash or a disk error) is replaced, so the store heals itself.
+        """
         path = self.home / self.image_relpath(sha256, mime)
-        if path.exists():
-            return path
+        with suppress(OSError):
+            if path.stat().st_size == len(data):
+                return path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:

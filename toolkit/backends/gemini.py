@@ -308,7 +308,10 @@ def _hint(code: int | None, status: str | None, message: str, model: str | None)
         return "the service is overloaded or timed out; it was retried. Try again later or use a lighter model."
     if code is None:
         return "check the network, the base_url and the timeout (Studio(timeout_s=...))."
-    return None
+    if code == 400:
+        return ("the provider refused the request as invalid (not retried). Check the options against "
+                "tk.models_table() and the message above; a chat rebuilt by hand may miss thought signatures.")
+    return f"see the provider's message above; HTTP {code} is {'retried' if code in (408, 429) else 'not retried'}."
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
