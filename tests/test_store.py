@@ -24,23 +24,27 @@ def test_default_home_honours_env(monkeypatch, tmp_path):
     assert tk.default_home() == tmp_path / "data" / "flash-image-toolkit"
 
 
-def test_put_image_is_content_addressed_and_atomic(home):
+def test_put_image_is_content_addressed_atomic_and_self_healing(home):
+    import hashlib
+
     store = Store(home)
-    p1 = store.put_image("ab" * 32, "image/png", b"one")
-    p2 = store.put_image("ab" * 32, "image/png", b"two")  # same address and size: first write wins
-    assert p1 == p2 and p1.read_bytes() == b"one" and p1.name.endswith(".png")
-    store.put_image("ab" * 32, "image/png", b"three")  # a copy of the wrong size is replaced
-    assert p1.read_bytes() == b"three"
+    sha = hashlib.sha256(b"one").hexdigest()
+    p1 = store.put_image(sha, "image/png", b"one")
+    p2 = store.put_image(sha, "image/png", b"one")
+    assert p1 == p2 and p1.read_bytes() == b"one" and p1.name == f"{sha}.png"
     assert not list(p1.parent.glob(".tmp-*"))
+    p1.write_bytes(b"on")  # damaged: its bytes no longer hash to its name
+    store.put_image(sha, "image/png", b"one")
+    assert p1.read_bytes() == b"one"
 
 
-def test_cache_entry_with_damaged_file_is_a_miss(home):
+def test_cache_entry_with_missing_file_is_a_miss(home):
     store = Store(home)
     path = store.put_image("cd" * 32, "image/png", b"12345")
     rel = str(path.relative_to(home))
     store.cache_put("k", "offline", "m", {"files": [{"path": rel, "size": 5}], "images": []}, "2026-01-01")
     assert store.cache_get("k") is not None
-    path.write_bytes(b"12")  # truncated by a crash or a disk error
+    path.unlink()
     assert store.cache_get("k") is None
 
 

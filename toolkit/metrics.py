@@ -114,3 +114,43 @@ def aspect_ratio_error(img: Any, aspect_ratio: str) -> float:
     pa = _pil(img)
     a, b = (int(x) for x in aspect_ratio.split(":"))
     return abs((pa.width / pa.height) / (a / b) - 1.0)
+
+
+def text_accuracy(img: Any, expected: str) -> float | None:
+    """How much of ``expected`` an OCR engine reads in the image: 1 - normalised edit distance, in [0, 1].
+
+    Uses the ``tesseract`` command when it is installed (None otherwise). Measures whether the requested
+    words are legible as those characters; does not measure typography, placement, or extra text. OCR
+    misreads stylised fonts, so treat low scores as "look at this", not as failure.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src = f"{tmp}/in.png"
+        _pil(img).convert("RGB").save(src)
+        proc = subprocess.run([exe, src, "stdout"], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        return None
+    got = " ".join(proc.stdout.split()).lower()
+    want = " ".join(expected.split()).lower()
+    if not want:
+        return None
+    # best match of the expected text anywhere in what was read (extra text is not penalised)
+    best = min((_edit_distance(want, got[i:i + len(want)]) for i in range(max(1, len(got) - len(want) + 1))),
+               default=len(want))
+    return round(max(0.0, 1.0 - best / len(want)), 3)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]

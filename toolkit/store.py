@@ -14,6 +14,7 @@ reader never trusts a half-written file. Schema changes are numbered migrations 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -179,13 +180,9 @@ class Store:
         if row is None:
             return None
         entry = json.loads(row[0])
-        for img in entry.get("files", []):
-            path = self.home / img["path"]
-            try:
-                if path.stat().st_size != img["size"]:
-                    return None
-            except OSError:
-                return None
+        # existence only: the replay verifies every image against its hash before trusting it
+        if not all((self.home / f["path"]).is_file() for f in entry.get("files", [])):
+            return None
         return entry
 
     def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str) -> None:
@@ -206,12 +203,13 @@ class Store:
     def put_image(self, sha256: str, mime: str, data: bytes) -> Path:
         """Write ``data`` under its content address unless an intact copy is there; atomic (temp file + rename).
 
-        A file of the wrong size (damaged by a crash or a disk error) is replaced, so the store heals itself.
+        ``sha256`` is the hash of the image bytes without our metadata chunk. An existing file whose image
+        bytes no longer hash to its name (damaged by a crash or a disk error) is replaced, so the store heals
+        itself; an intact one is kept as it is (its metadata describes the request that first produced it).
         """
         path = self.home / self.image_relpath(sha256, mime)
-        with suppress(OSError):
-            if path.stat().st_size == len(data):
-                return path
+        if path.exists() and self._intact(path, sha256, mime):
+            return path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
@@ -223,6 +221,15 @@ class Store:
                 os.unlink(tmp)
             raise
         return path
+
+    @staticmethod
+    def _intact(path: Path, sha256: str, mime: str) -> bool:
+        from .images import strip_metadata
+
+        try:
+            return hashlib.sha256(strip_metadata(path.read_bytes(), mime)).hexdigest() == sha256
+        except (OSError, ValueError):
+            return False
 
     def read_image(self, relpath: str) -> bytes:
         return (self.home / relpath).read_bytes()

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .chat import Chat
+    from .compare import Plan, Study
 
 BACKENDS = ("auto", "gemini", "offline")
 PLANNED_BACKENDS = ("vertex", "openrouter", "fal")
@@ -245,6 +246,41 @@ class Studio:
             output_image_tokens=usage["output_image_tokens"] * len(requests), list_cost_usd=one * len(requests),
             cost_usd=spend,
         )
+
+    def plan(self, prompt: str | list[str], **axes: Any) -> Plan:
+        """Plan a comparison study without sending anything: cells, calls, cached, estimated cost.
+
+        Arguments are those of :meth:`compare`. ``plan(...).run()`` executes it.
+        """
+        from .compare import build_plan
+
+        return build_plan(self, prompt, **axes)
+
+    def compare(self, prompt: str | list[str], *, progress: bool = True, refresh: bool = False,
+                **axes: Any) -> Study:
+        """Run an X/Y/Z comparison study and return a :class:`~toolkit.compare.Study`.
+
+        ``prompt`` may hold ``{placeholders}`` filled from keyword axes; ``replace={"cat": ["cat", "dog"]}``
+        adds a search/replace axis; ``model``, ``aspect_ratio``, ``image_size``, ``seed`` and ``temperature``
+        take a value or a list; ``images`` takes the inputs, or a dict ``{label: images}`` as an axis;
+        ``reference=`` adds similarity metrics and ``expected_text=`` an OCR score (when tesseract is
+        installed). The plan is priced first and refused above the budget before anything is sent; failed
+        cells are kept as placeholders; running it again replays from the cache at $0.
+
+        Examples
+        --------
+        >>> study = studio.compare("A {animal} at {time}", animal=["cat", "owl"], time=["noon", "night"])  # doctest: +SKIP
+        >>> study.grid(rows="animal", cols="time")                                                        # doctest: +SKIP
+        """
+        return self.plan(prompt, refresh=refresh, **axes).run(progress=progress, refresh=refresh)
+
+    def _check_plan_budget(self, plan: Plan, refresh: bool) -> None:
+        if self.budget_usd is None or plan.estimate_usd <= 0:
+            return
+        with self._money_lock:
+            committed = self._spent + self._reserved
+        if committed + plan.estimate_usd > self.budget_usd + 1e-12:
+            raise BudgetExceededError(committed, plan.estimate_usd, self.budget_usd)
 
     def models(self) -> pd.DataFrame:
         """Image models this backend can use now (live ``models.list`` on the Gemini API; the registry offline)."""

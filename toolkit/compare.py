@@ -1,0 +1,385 @@
+"""Prompt comparison studies: X/Y/Z plans over axes, run concurrently, as a grid, a gallery and a DataFrame.
+
+>>> study = studio.compare("A {animal} in a {place}", animal=["cat", "dog"], place=["kitchen", "forest"],
+...                        model=["gemini-3.1-flash-image", "gemini-3-pro-image"])        # doctest: +SKIP
+>>> study.df                  # one row per cell: axes, status, cost, latency, metrics, path   # doctest: +SKIP
+>>> study.grid(rows="animal", cols="model")                                              # doctest: +SKIP
+
+Axes
+----
+* ``prompt``: one prompt or a list. ``{name}`` placeholders are filled from keyword axes of that name
+  (a template axis), and ``replace={"cat": ["cat", "dog"]}`` makes a search/replace axis.
+* Options: ``model``, ``aspect_ratio``, ``image_size``, ``seed``, ``temperature``: a value or a list.
+* ``images``: the input images of every cell, or a dict ``{label: images}`` to make them an axis.
+
+A plan is made first (:meth:`Studio.plan`): the cells, the number of calls, what is already cached, the
+estimated cost, and a refusal above the budget, all before anything is sent. Running it sends the cells
+concurrently (bounded by the Studio's concurrency and rate limits) with a progress bar, expensive axes
+(model, image size) in the outer loop, and failed cells kept as placeholders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import metrics, pricing, registry
+from .errors import BudgetExceededError, OptionError, ProviderError, ToolkitError
+from .result import Result, thumbnail_data_uri
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .request import Request
+    from .studio import Studio
+
+OPTION_AXES = ("model", "aspect_ratio", "image_size", "seed", "temperature")
+# Costlier axes first, so one model's cells run together and a budget stop leaves whole slices.
+_OUTER_FIRST = ("model", "image_size", "images", "aspect_ratio")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One point of the plan: its axis values and the request it sends."""
+
+    index: int
+    axes: Mapping[str, Any]
+    prompt: str
+    request: Request
+    model: registry.ModelInfo
+    image_labels: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    """What a study will do, before anything is sent. ``run()`` executes it."""
+
+    studio: Studio
+    axes: dict[str, list[Any]]
+    cells: list[Cell]
+    cached: int
+    estimate_usd: float
+    list_estimate_usd: float
+    reference: Any = None
+    expected_text: str | None = None
+
+    @property
+    def calls(self) -> int:
+        return len(self.cells)
+
+    def __repr__(self) -> str:
+        shape = " x ".join(f"{k}[{len(v)}]" for k, v in self.axes.items()) or "1 cell"
+        return (f"Plan({shape} = {self.calls} calls, {self.cached} cached, would spend ${self.estimate_usd:.4f}, "
+                f"list ${self.list_estimate_usd:.4f})")
+
+    def run(self, *, progress: bool = True, refresh: bool = False) -> Study:
+        """Send the cells (cached ones replay at $0) and return the :class:`Study`."""
+        from .runner import run
+
+        self.studio._check_plan_budget(self, refresh)
+        return run(_run(self, progress=progress, refresh=refresh))
+
+
+@dataclass
+class Study:
+    """The outcome of a plan: one Result (or failure) per cell."""
+
+    plan: Plan
+    results: dict[int, Result] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[Cell]:
+        return self.plan.cells
+
+    @property
+    def axes(self) -> dict[str, list[Any]]:
+        return self.plan.axes
+
+    def result(self, **axes: Any) -> Result | None:
+        """The Result of the cell with these axis values (None for a failed cell)."""
+        for cell in self.cells:
+            if all(cell.axes.get(k) == v for k, v in axes.items()):
+                return self.results.get(cell.index)
+        raise KeyError(f"no cell has {axes}")
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """One row per cell: axes, prompt, status, reason, cost, latency, cached, metrics, path, error."""
+        rows = []
+        for cell in self.cells:
+            r = self.results.get(cell.index)
+            row: dict[str, Any] = {"cell": cell.index, **{k: _label(v) for k, v in cell.axes.items()},
+                                   "prompt": cell.prompt}
+            if r is None:
+                row.update(status="failed", reason=None, cost_usd=0.0, list_cost_usd=0.0, latency_s=None,
+                           cached=False, key=cell.request.key, path=None, error=self.failures.get(cell.index))
+            else:
+                row.update(status=r.status, reason=r.reason, cost_usd=r.cost_usd, list_cost_usd=r.list_cost_usd,
+                           latency_s=r.latency_s, cached=r.cached, key=r.key,
+                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors) or None)
+                row.update(self._metrics(cell, r))
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("cell")
+
+    def _metrics(self, cell: Cell, r: Result) -> dict[str, Any]:
+        if r.image is None:
+            return {}
+        out: dict[str, Any] = {}
+        ar = cell.request.options.aspect_ratio
+        if ar:
+            out["ar_error"] = round(metrics.aspect_ratio_error(r.image, ar), 4)
+        if self.plan.reference is not None:
+            for k, v in metrics.similarity(r.image, self.plan.reference).items():
+                out[f"sim_{k}"] = v
+        if self.plan.expected_text:
+            score = metrics.text_accuracy(r.image, self.plan.expected_text)
+            if score is not None:
+                out["text_accuracy"] = score
+        return out
+
+    def summary(self, by: str | list[str] | None = None) -> pd.DataFrame:
+        """Cells, ok share, spend and mean latency by an axis (default: the first axis)."""
+        df = self.df
+        by = by or (next(iter(self.axes)) if self.axes else "status")
+        g = df.groupby(by, dropna=False)
+        return pd.DataFrame({
+            "cells": g.size(), "ok": g["status"].apply(lambda s: int((s == "ok").sum())),
+            "spent_usd": g["cost_usd"].sum().round(4), "list_usd": g["list_cost_usd"].sum().round(4),
+            "mean_latency_s": g["latency_s"].mean().round(3),
+        })
+
+    def grid(self, rows: str | None = None, cols: str | None = None, *, cell_size: float = 2.6,
+             max_side: int = 384) -> Figure:
+        """A matplotlib figure: one image per (row, col) with axis legends; failed cells are grey placeholders.
+
+        Axes not used as rows or columns must have one value, or are shown in each cell's title.
+        """
+        import matplotlib.pyplot as plt
+
+        names = list(self.axes)
+        rows = rows if rows is not None else (names[0] if names else None)
+        cols = cols if cols is not None else (names[1] if len(names) > 1 else None)
+        for name in (rows, cols):
+            if name is not None and name not in self.axes:
+                raise OptionError(f"{name!r} is not an axis of this study; the axes are {names}.")
+        row_vals = self.axes[rows] if rows else [None]
+        col_vals = self.axes[cols] if cols else [None]
+        rest = [n for n in names if n not in (rows, cols)]
+        by_pos: dict[tuple[int, int], list[Cell]] = {}
+        for cell in self.cells:
+            i = _index(row_vals, cell.axes.get(rows)) if rows else 0
+            j = _index(col_vals, cell.axes.get(cols)) if cols else 0
+            by_pos.setdefault((i, j), []).append(cell)
+        depth = max(len(v) for v in by_pos.values()) if by_pos else 1
+        fig, axs = plt.subplots(len(row_vals), len(col_vals) * depth, squeeze=False,
+                                figsize=(cell_size * len(col_vals) * depth, (cell_size + 0.5) * len(row_vals) + 0.9))
+        for (i, j), cells in by_pos.items():
+            for k, cell in enumerate(cells):
+                ax = axs[i][j * depth + k]
+                r = self.results.get(cell.index)
+                if r is not None and r.image is not None:
+                    thumb = r.image.copy()
+                    thumb.thumbnail((max_side, max_side))
+                    ax.imshow(thumb)
+                    sub = f"${r.list_cost_usd:.3f} · {r.latency_s:.1f}s" + (" · cached" if r.cached else "")
+                else:
+                    ax.set_facecolor("#dddddd")
+                    status = r.status if r is not None else "failed"
+                    reason = (r.reason if r is not None else self.failures.get(cell.index)) or ""
+                    ax.text(0.5, 0.5, f"{status}\n{_wrap(reason, 28, 3)}", ha="center", va="center",
+                            fontsize=7, transform=ax.transAxes, color="#700")
+                    sub = status
+                extra = ", ".join(f"{n}={_label(cell.axes[n])}" for n in rest if len(self.axes[n]) > 1)
+                ax.set_title((extra + "\n" if extra else "") + sub, fontsize=7)
+        for i, rv in enumerate(row_vals):
+            axs[i][0].set_ylabel(_wrap(_label(rv), 22, 4) if rows else "", fontsize=8)
+        if cols:
+            for j, cv in enumerate(col_vals):
+                centre = 0.5 * depth + 0.05 * (depth - 1)  # over the whole group of sub-columns
+                axs[0][j * depth].annotate(_wrap(_label(cv), 30, 2), xy=(centre, 1.3), xycoords="axes fraction",
+                                           ha="center", va="bottom", fontsize=9, weight="bold")
+        for ax in axs.flat:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        fig.suptitle(f"{rows or ''}{' × ' + cols if cols else ''}  ({len(self.cells)} cells)", fontsize=10)
+        fig.tight_layout(h_pad=1.5)
+        return fig
+
+    def to_html(self, path: str | Path, *, title: str = "Prompt comparison study", max_side: int = 320) -> Path:
+        """Write a self-contained gallery page (thumbnails as data URIs, captions, the table)."""
+        cards = []
+        for cell in self.cells:
+            r = self.results.get(cell.index)
+            caption = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(_label(v))}" for k, v in cell.axes.items())
+            if r is not None and r.image is not None:
+                body = f'<img src="{thumbnail_data_uri(r.image, max_side)}" alt="cell {cell.index}">'
+                caption += f"<br><code>{html.escape(r.caption())}</code>"
+            else:
+                status = r.status if r is not None else "failed"
+                reason = (r.reason if r is not None else self.failures.get(cell.index)) or ""
+                body = f'<div class="ph"><b>{html.escape(status)}</b><br>{html.escape(reason[:300])}</div>'
+            cards.append(f'<figure>{body}<figcaption>{caption}<br><small>{html.escape(cell.prompt)}'
+                         f"</small></figcaption></figure>")
+        table = self.df.drop(columns=["key"], errors="ignore").to_html(classes="t", na_rep="", float_format="%.4g")
+        page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:1.5em}} .g{{display:flex;flex-wrap:wrap;gap:12px}}
+figure{{margin:0;width:{max_side}px;font-size:12px}} img{{max-width:100%;border-radius:4px}}
+.ph{{height:{max_side * 2 // 3}px;background:#eee;color:#700;padding:8px;border-radius:4px;overflow:hidden}}
+table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{{border:1px solid #ddd;padding:2px 6px}}
+</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(repr(self))}</p>
+<div class="g">{''.join(cards)}</div>{table}</body></html>"""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+        return path
+
+    @property
+    def spent_usd(self) -> float:
+        return sum(r.cost_usd for r in self.results.values())
+
+    def __repr__(self) -> str:
+        ok = sum(1 for r in self.results.values() if r.status == "ok")
+        cached = sum(1 for r in self.results.values() if r.cached)
+        return (f"Study({len(self.cells)} cells: {ok} ok, {len(self.cells) - ok} not ok, {cached} from cache; "
+                f"spent ${self.spent_usd:.4f}, list ${sum(r.list_cost_usd for r in self.results.values()):.4f})")
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(repr(self))}</pre>" + self.df.head(20).to_html(na_rep="")
+
+
+# -- planning -------------------------------------------------------------------------------------------------
+def _listify(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def build_plan(
+    studio: Studio,
+    prompt: str | Sequence[str],
+    *,
+    images: Any = None,
+    replace: Mapping[str, Sequence[str]] | None = None,
+    reference: Any = None,
+    expected_text: str | None = None,
+    refresh: bool = False,
+    **axes: Any,
+) -> Plan:
+    """Expand axes into cells and price them. See the module docstring."""
+    prompts = _listify(prompt)
+    if not prompts or not all(isinstance(p, str) for p in prompts):
+        raise OptionError("prompt must be a string or a list of strings.")
+    fields = {f for p in prompts for _, f, _, _ in string.Formatter().parse(p) if f}
+    template_axes = {k: _listify(axes.pop(k)) for k in list(axes) if k in fields}
+    missing = fields - set(template_axes)
+    if missing:
+        raise OptionError(f"The prompt has placeholders {sorted(missing)} with no axis: pass them as keyword "
+                          f"lists, e.g. {sorted(missing)[0]}=['...', '...'].")
+    unknown = set(axes) - set(OPTION_AXES)
+    if unknown:
+        raise OptionError(f"Unknown axis {sorted(unknown)}: axes are prompt placeholders, replace=..., images=..., "
+                          f"and {', '.join(OPTION_AXES)}.")
+    all_axes: dict[str, list[Any]] = {}
+    if len(prompts) > 1:
+        all_axes["prompt"] = prompts
+    all_axes.update(template_axes)
+    for search, values in (replace or {}).items():
+        if not any(search in p for p in prompts):
+            raise OptionError(f"replace: {search!r} does not occur in the prompt.")
+        all_axes[f"replace:{search}"] = _listify(values)
+    image_sets: dict[str, list[Any]]
+    if isinstance(images, Mapping):
+        image_sets = {str(k): _listify(v) for k, v in images.items()}
+        all_axes["images"] = list(image_sets)
+    else:
+        image_sets = {"": _listify(images) if images is not None else []}
+    option_values = {k: _listify(axes[k]) for k in OPTION_AXES if k in axes}
+    for k, v in option_values.items():
+        if not v:
+            raise OptionError(f"Axis {k!r} has no values.")
+        if len(v) > 1:
+            all_axes[k] = v
+    for name, values in all_axes.items():
+        if not values:
+            raise OptionError(f"Axis {name!r} has no values.")
+    order = sorted(all_axes, key=lambda n: _OUTER_FIRST.index(n) if n in _OUTER_FIRST else len(_OUTER_FIRST))
+    cells: list[Cell] = []
+    combos = itertools.product(*(all_axes[n] for n in order))
+    for idx, combo in enumerate(combos):
+        point = dict(zip(order, combo, strict=True))
+        text = point.get("prompt", prompts[0])
+        if template_axes:
+            text = text.format(**{k: point[k] for k in template_axes if k in point}) if fields else text
+        for search in replace or {}:
+            text = text.replace(search, str(point[f"replace:{search}"]))
+        opts = {k: (point[k] if k in point else (option_values[k][0] if k in option_values else None))
+                for k in OPTION_AXES}
+        label = point.get("images", "")
+        imgs = image_sets[label]
+        requests, info = studio._requests(
+            "compare", text, imgs, (), aspect_ratio=opts["aspect_ratio"], image_size=opts["image_size"], n=1,
+            seed=opts["seed"], temperature=opts["temperature"], model=opts["model"],
+        )
+        cells.append(Cell(idx, {n: point[n] for n in all_axes}, text, requests[0], info,
+                          (label,) if label else ()))
+    cached = 0 if refresh else sum(1 for c in cells if studio.store.cache_get(c.request.key) is not None)
+    list_total, spend = 0.0, 0.0
+    for c in cells:
+        one = pricing.list_cost(c.model, studio._estimate_usage(c.request, c.model))
+        list_total += one
+        if studio.backend.spends_money and (refresh or studio.store.cache_get(c.request.key) is None):
+            spend += one
+    ref = metrics._pil(reference) if reference is not None else None
+    return Plan(studio, {n: all_axes[n] for n in all_axes}, cells, cached, spend, list_total, ref, expected_text)
+
+
+async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
+    from tqdm.auto import tqdm
+
+    studio = plan.studio
+    study = Study(plan)
+    bar = tqdm(total=plan.calls, desc="study", unit="cell", disable=not progress, leave=True)
+    try:
+        async def one(cell: Cell) -> None:
+            try:
+                study.results[cell.index] = await studio._execute([cell.request], cell.model, refresh)
+            except BudgetExceededError as e:
+                study.failures[cell.index] = str(e)
+            except (ProviderError, ToolkitError) as e:
+                study.failures[cell.index] = str(e)
+            bar.update(1)
+            bar.set_postfix_str(f"spent ${study.spent_usd:.3f}, failed {len(study.failures)}", refresh=False)
+
+        await asyncio.gather(*(one(c) for c in plan.cells))
+    finally:
+        bar.close()
+    return study
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _index(values: list[Any], value: Any) -> int:
+    for i, v in enumerate(values):
+        if v == value:
+            return i
+    return 0
+
+
+def _wrap(text: str, width: int, lines: int) -> str:
+    import textwrap
+
+    out = textwrap.wrap(text, width)[:lines]
+    return "\n".join(out)
