@@ -56,6 +56,7 @@ studio
 # %%
 import math
 import random
+import re
 from pathlib import Path
 
 import matplotlib
@@ -152,7 +153,7 @@ print("text:  ", answer.text)
 
 # %%
 expected = math.hypot(3, 4)  # Pythagoras: sqrt(3² + 4²)
-said = f"{expected:g}" in answer.text and "cm" in answer.text
+said = re.search(rf"\b{expected:g}(\.0+)?\s*cm\b", answer.text) is not None
 print(f"Expected {expected:g} cm. The answer {'mentions' if said else 'does not mention'} it.")
 
 # %% [markdown]

@@ -88,7 +88,7 @@ def test_failed_cells_are_kept_as_placeholders(server, home, tmp_path):
 
 def test_budget_refuses_the_whole_plan_before_sending(server, home):
     studio = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home, budget_usd=0.2)
-    with pytest.raises(tk.BudgetExceededError, match="cap is \\$0.2000"):
+    with pytest.raises(tk.BudgetExceededError, match=r"cap is \$0\.2000"):
         studio.compare("a {x}", x=list("abcdef"), progress=False)  # 6 x $0.067
     assert server.call_count == 0 and len(studio.ledger) == 0
 
