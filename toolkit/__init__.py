@@ -23,6 +23,8 @@ from .errors import (
 )
 from .images import InputImage, load_image, read_metadata
 from .ledger import Ledger
+from .packs import Manifest
+from .packs import read_manifest as read_pack_manifest
 from .pricing import Estimate, list_cost
 from .ratelimit import RateLimit
 from .registry import (
@@ -55,6 +57,7 @@ __all__ = [
     "InputError",
     "InputImage",
     "Ledger",
+    "Manifest",
     "ModelInfo",
     "ModelNotFoundError",
     "ModelShutdownWarning",
@@ -75,6 +78,7 @@ __all__ = [
     "load_image",
     "models_table",
     "read_metadata",
+    "read_pack_manifest",
     "sample",
     "samples",
 ]

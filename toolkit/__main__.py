@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +37,20 @@ def _parser() -> argparse.ArgumentParser:
     led = sub.add_parser("ledger", help="summary of recorded calls")
     led.add_argument("--rows", type=int, default=0, help="also print the last N rows")
     sub.add_parser("models", help="the model registry")
+
+    pk = sub.add_parser("pack", help="workshop replay packs: export, import, show")
+    pk_sub = pk.add_subparsers(dest="pack_command", required=True)
+    ex = pk_sub.add_parser("export", help="write cached answers to a pack file")
+    ex.add_argument("path")
+    ex.add_argument("--since", default=None, help="ISO time: calls at or after")
+    ex.add_argument("--until", default=None, help="ISO time: calls at or before")
+    ex.add_argument("--session", default=None)
+    ex.add_argument("--notebook", default=None, help="notebook file name (recorded from Jupyter)")
+    ex.add_argument("--key", action="append", default=None, help="a request key (repeat)")
+    im = pk_sub.add_parser("import", help="merge a pack into the home's cache")
+    im.add_argument("path")
+    sh = pk_sub.add_parser("show", help="print a pack's manifest")
+    sh.add_argument("path")
     return p
 
 
@@ -54,6 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "models":
             print(models_table().to_string(index=False))
+            return 0
+        if args.command == "pack":
+            from . import packs
+
+            if args.pack_command == "show":
+                print(json.dumps(packs.read_manifest(args.path).to_dict(), indent=2))
+                return 0
+            store = Store(args.home)
+            if args.pack_command == "import":
+                manifest = packs.import_pack(store, args.path)
+                print(f"imported {manifest!r} into {store.home}")
+                return 0
+            manifest = packs.export_pack(store, args.path, keys=args.key, since=args.since, until=args.until,
+                                         session=args.session, notebook=args.notebook)
+            print(f"wrote {args.path}: {manifest!r}")
             return 0
         if args.command == "ledger":
             ledger = Ledger(Store(args.home))

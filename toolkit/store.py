@@ -192,6 +192,13 @@ class Store:
                 (key, created, backend, model, json.dumps(entry)),
             )
 
+    def cache_row(self, key: str) -> dict[str, Any] | None:
+        """The raw cache row (key, created, backend, model, entry as JSON text), or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT key, created, backend, model, entry FROM cache WHERE key = ?",
+                                     (key,)).fetchone()
+        return None if row is None else dict(zip(("key", "created", "backend", "model", "entry"), row, strict=True))
+
     def cache_keys(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT key FROM cache ORDER BY created")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import os
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from .chat import Chat
     from .compare import Plan, Study
+    from .packs import Manifest
 
 BACKENDS = ("auto", "gemini", "offline")
 PLANNED_BACKENDS = ("vertex", "openrouter", "fal")
@@ -83,6 +85,11 @@ class Studio:
         backend's simulated seconds per call.
     rate_limit : RateLimit or dict of model id -> RateLimit, optional
         Client-side requests per minute and concurrent requests per model; 429s slow it down.
+    replay : path, optional
+        A replay pack (``TOOLKIT_REPLAY`` by default): its recorded answers replay at $0 with no network;
+        other requests go to the configured backend, or with ``replay_strict=True`` return ``no_image``.
+
+    ``TOOLKIT_BUDGET_USD`` in the environment sets the default ``budget_usd`` (a per-seat cap for workshops).
 
     Examples
     --------
@@ -109,13 +116,22 @@ class Studio:
         max_input_side: int = DEFAULT_MAX_SIDE,
         simulated_latency_s: float = 0.0,
         rate_limit: RateLimit | dict[str, RateLimit] | None = None,
+        replay: str | os.PathLike | None = None,
+        replay_strict: bool = False,
     ) -> None:
         key = Secret(api_key) if api_key else (Secret(k) if (k := env_api_key()) else None)
         self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s)
         self.model = registry.resolve(model, warn=True)
         self.store = Store(home)
+        replay = replay if replay is not None else (os.environ.get("TOOLKIT_REPLAY") or None)
+        if replay is not None:
+            from .packs import ReplayBackend, import_pack
+
+            self.backend = ReplayBackend(replay, import_pack(self.store, replay), self.backend, replay_strict)
         self.session = new_session_id()
         self.ledger = Ledger(self.store)
+        if budget_usd is None and os.environ.get("TOOLKIT_BUDGET_USD"):
+            budget_usd = _env_budget(os.environ["TOOLKIT_BUDGET_USD"])
         self.budget_usd = _check_budget(budget_usd)
         self.retry = retry or RetryPolicy()
         if not isinstance(concurrency, int) or concurrency < 1:
@@ -281,6 +297,24 @@ class Studio:
             committed = self._spent + self._reserved
         if committed + plan.estimate_usd > self.budget_usd + 1e-12:
             raise BudgetExceededError(committed, plan.estimate_usd, self.budget_usd)
+
+    def export_pack(self, path: str | os.PathLike, *, keys: Iterable[str] | None = None, since: Any = None,
+                    until: Any = None, session: str | None = None, notebook: str | None = None) -> Manifest:
+        """Write a replay pack of cached answers (all ok calls in this home by default).
+
+        Select with ``keys``, a time range (``since``/``until``: datetimes or ISO strings), a ``session``
+        (``studio.session`` for this Studio's calls) or a ``notebook`` (the notebook's file name, recorded
+        from Jupyter). The pack never holds a key.
+        """
+        from .packs import export_pack
+
+        return export_pack(self.store, path, keys=keys, since=since, until=until, session=session, notebook=notebook)
+
+    def import_pack(self, path: str | os.PathLike) -> Manifest:
+        """Merge a replay pack into this home's cache (it then replays for Studios of the recording backend)."""
+        from .packs import import_pack
+
+        return import_pack(self.store, path)
 
     def models(self) -> pd.DataFrame:
         """Image models this backend can use now (live ``models.list`` on the Gemini API; the registry offline)."""
@@ -450,12 +484,15 @@ class Studio:
             files.append({"sha256": part.sha256, "mime": img.mime, "path": self.store.image_relpath(part.sha256, img.mime),
                           "size": size})
         result = Result(
-            status=reply.status, model=req.model, backend=req.backend, operation=req.operation, prompt=req.prompt,
+            status=reply.status, model=req.model, backend=reply.extra.get("backend", req.backend),
+            operation=req.operation, prompt=req.prompt,
             text=reply.text, reason=scrub(reply.reason), usage=usage, cost_usd=cost, list_cost_usd=list_cost,
             latency_s=latency, cached=False, key=req.key, response_id=reply.response_id, outputs=outputs,
             model_turn=reply.model_turn, request=req, attempts=attempts, created=created, metadata=meta,
         )
-        if reply.status == "ok":  # errors, blocks and empty answers are never cached
+        # errors, blocks and empty answers are never cached; nor are a replay Studio's fall-through answers,
+        # which come from another backend than the pack's keys describe
+        if reply.status == "ok" and not reply.extra.get("no_cache"):
             turn = self._turn_entry(reply.model_turn, files)
             entry = {
                 "status": reply.status, "text": reply.text, "reason": result.reason, "usage": usage,
@@ -541,7 +578,8 @@ class Studio:
                 attempts: int = 1) -> None:
         u = result.usage if result else {}
         self.store.add_call({
-            "ts": result.created if result else _now(), "session": self.session, "backend": req.backend,
+            "ts": result.created if result else _now(), "session": self.session,
+            "backend": result.backend if result else req.backend,
             "model": req.model, "operation": req.operation, "prompt": req.prompt,
             "n_inputs": len(req.input_images), "n_images": len(result.outputs) if result else 0,
             "status": result.status if result else status, "reason": result.reason if result else None,
@@ -601,6 +639,14 @@ def _check_budget(budget: float | None) -> float | None:
     if isinstance(budget, bool) or not isinstance(budget, int | float) or budget < 0:
         raise ConfigError(f"budget_usd={budget!r} must be a non-negative number of dollars, or None for no cap.")
     return float(budget)
+
+
+def _env_budget(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"TOOLKIT_BUDGET_USD={text!r} is not a number of dollars; set it like TOOLKIT_BUDGET_USD=2.50 "
+                          f"or unset it.") from None
 
 
 def _image_dims(part: ImagePart) -> tuple[int, int]:
