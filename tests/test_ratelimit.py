@@ -5,7 +5,7 @@ import time
 import pytest
 
 import toolkit as tk
-from toolkit.ratelimit import ModelLimiter, RateLimit
+from toolkit.ratelimit import RateLimit, RateLimiter
 from toolkit.testing import Outcome
 
 KEY = "test-key-123456"
@@ -13,7 +13,7 @@ KEY = "test-key-123456"
 
 def test_rpm_spaces_request_starts():
     async def go():
-        lim = ModelLimiter(RateLimit(rpm=600))  # one start every 0.1 s
+        lim = RateLimiter(RateLimit(rpm=600)).for_model("m")  # one start every 0.1 s
         starts = []
 
         async def one():
@@ -30,7 +30,7 @@ def test_rpm_spaces_request_starts():
 
 def test_throttling_halves_the_rate_and_success_recovers():
     async def go():
-        lim = ModelLimiter(RateLimit(rpm=60, min_rpm=20))
+        lim = RateLimiter(RateLimit(rpm=60, min_rpm=20)).for_model("m")
         lim.on_throttled(0.0)
         assert lim.rpm == 30
         lim.on_throttled(0.0)
@@ -86,3 +86,28 @@ def test_per_model_limits(home):
     studio = tk.Studio(backend="offline", home=home,
                        rate_limit={"nano-banana-pro": tk.RateLimit(rpm=30)})
     assert "gemini-3-pro-image" in studio.rate_limiter.per_model
+
+
+def _kernel(home: str, worker: int) -> None:
+    import toolkit as tk
+
+    studio = tk.Studio(backend="offline", home=home, rate_limit=tk.RateLimit(rpm=300))  # 0.2 s apart
+    for i in range(3):
+        studio.generate(f"kernel {worker} call {i}", image_size="512")
+
+
+def test_limit_is_shared_by_kernels_on_one_home(home):
+    import multiprocessing as mp
+
+    import pandas as pd
+
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_kernel, args=(str(home), w)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    ts = sorted(pd.to_datetime(tk.Ledger(tk.Store(home)).df["ts"]))
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(ts)]
+    assert len(ts) == 6 and min(gaps) >= 0.12  # six starts spaced across both processes

@@ -1,19 +1,29 @@
-"""Client-side rate limiting per model: requests per minute and concurrent requests.
+"""Client-side rate limiting per model, shared by every kernel that uses the same home.
 
 A workshop sharing one key should not hammer the provider into 429s. Each model gets a limiter that
 spaces request *starts* at least ``60 / rpm`` seconds apart and caps how many are in flight. A 429
 slows it down: the effective rate halves (down to ``min_rpm``) and every sender pauses for the server's
 ``retryDelay`` (or ``cooldown_s``); each success then wins back 10% of the configured rate. The limiter
 applies to every attempt, retries included.
+
+The state lives in ``ratelimit.sqlite`` in the home (a separate file from the ledger: it is coordination,
+not a record), so thirty kernels on one machine share one budget of starts and one pause after a 429.
+Start slots are claimed in a short ``BEGIN IMMEDIATE`` transaction; in-flight requests hold leases that
+expire on their own (``lease_s``), so a killed kernel cannot block the others for long.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -23,13 +33,17 @@ class RateLimit:
     Parameters
     ----------
     rpm : float or None
-        Request starts per minute; None for no spacing (429s still pause senders).
+        Request starts per minute, across every kernel sharing the home; None for no spacing (429s
+        still pause senders).
     concurrent : int or None
-        Requests in flight at once for this model; None for no cap (the Studio's ``concurrency`` still applies).
+        Requests in flight at once for this model, across kernels; None for no cap (the Studio's
+        ``concurrency`` still applies per Studio).
     min_rpm : float
         The floor that repeated 429s can push the rate down to.
     cooldown_s : float
         Pause after a 429 that carries no ``retryDelay``.
+    lease_s : float
+        How long an in-flight slot is held at most (covers kernels killed mid-request).
 
     Examples
     --------
@@ -40,76 +54,137 @@ class RateLimit:
     concurrent: int | None = None
     min_rpm: float = 1.0
     cooldown_s: float = 5.0
+    lease_s: float = 600.0
 
     def __post_init__(self) -> None:
         from .errors import ConfigError
 
-        if self.rpm is not None and not self.rpm > 0:
+        if self.rpm is not None and (isinstance(self.rpm, bool) or not self.rpm > 0):
             raise ConfigError(f"RateLimit(rpm={self.rpm!r}) must be a positive number of requests per minute, or None.")
         if self.concurrent is not None and (not isinstance(self.concurrent, int) or self.concurrent < 1):
             raise ConfigError(f"RateLimit(concurrent={self.concurrent!r}) must be a whole number >= 1, or None.")
 
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (model TEXT PRIMARY KEY, next_start REAL NOT NULL DEFAULT 0,
+                                  paused_until REAL NOT NULL DEFAULT 0, rpm REAL);
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, model TEXT NOT NULL, expires REAL NOT NULL);
+"""
+
+
+class _Db:
+    """One connection per process to the shared state file (or to memory when there is no home)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.lock = threading.Lock()
+        self.conn = sqlite3.connect(str(path) if path else ":memory:", timeout=30, check_same_thread=False,
+                                    isolation_level=None)
+        if path:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.executescript(_SCHEMA)
+
+    def tx(self, fn):
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn(self.conn)
+                self.conn.execute("COMMIT")
+                return out
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+
 class ModelLimiter:
-    """The limiter of one model (lives on the runner's event loop)."""
+    """The limiter of one model: start spacing, an in-flight cap and 429 pauses, in shared state."""
 
-    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, model: str, limit: RateLimit, db: _Db, clock=time.time) -> None:
+        self.model = model
         self.limit = limit
+        self._db = db
         self.clock = clock
-        self.rpm = limit.rpm  # effective rate: lowered by 429s, recovers on success
-        self._next_start = 0.0
-        self._paused_until = 0.0
-        self._sem = asyncio.Semaphore(limit.concurrent) if limit.concurrent else None
-        self._lock = asyncio.Lock()
-        self.throttled = 0  # how many 429s were seen
+        self.throttled = 0  # 429s seen by this process
 
-    async def _wait_turn(self) -> None:
-        async with self._lock:  # starts are handed out one at a time, in arrival order
-            while True:
-                now = self.clock()
-                wait = max(self._paused_until, self._next_start) - now
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            if self.rpm:
-                self._next_start = self.clock() + 60.0 / self.rpm
+        def init(c: sqlite3.Connection) -> None:
+            c.execute("INSERT OR IGNORE INTO state (model, rpm) VALUES (?, ?)", (model, limit.rpm))
+            # a rate lowered by 429s keeps recovering; a new configuration replaces a higher or missing one
+            c.execute("UPDATE state SET rpm = ? WHERE model = ? AND (? IS NULL OR rpm IS NULL OR rpm > ?)",
+                      (limit.rpm, model, limit.rpm, limit.rpm))
+
+        db.tx(init)
+
+    @property
+    def rpm(self) -> float | None:
+        """The effective rate now (lowered by 429s, recovering on success)."""
+        row = self._db.tx(lambda c: c.execute("SELECT rpm FROM state WHERE model = ?", (self.model,)).fetchone())
+        return row[0] if row else self.limit.rpm
+
+    def _claim(self, lease: str) -> float | None:
+        """Claim the next start time and an in-flight lease; None when the in-flight cap is reached."""
+
+        def claim(c: sqlite3.Connection) -> float | None:
+            now = self.clock()
+            if self.limit.concurrent:
+                c.execute("DELETE FROM leases WHERE expires < ?", (now,))
+                busy = c.execute("SELECT COUNT(*) FROM leases WHERE model = ?", (self.model,)).fetchone()[0]
+                if busy >= self.limit.concurrent:
+                    return None
+            next_start, paused_until, rpm = c.execute(
+                "SELECT next_start, paused_until, rpm FROM state WHERE model = ?", (self.model,)).fetchone()
+            start = max(now, next_start, paused_until)
+            if rpm:
+                c.execute("UPDATE state SET next_start = ? WHERE model = ?", (start + 60.0 / rpm, self.model))
+            if self.limit.concurrent:
+                c.execute("INSERT INTO leases VALUES (?, ?, ?)", (lease, self.model, start + self.limit.lease_s))
+            return start
+
+        return self._db.tx(claim)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Wait for a concurrency slot and the next start time; hold the slot while the request runs."""
-        if self._sem is not None:
-            await self._sem.acquire()
+        """Wait for an in-flight slot and the next start time; hold the slot while the request runs."""
+        lease = uuid.uuid4().hex
+        while (start := self._claim(lease)) is None:
+            await asyncio.sleep(0.05)  # another kernel's request will finish soon
         try:
-            await self._wait_turn()
+            wait = start - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
             yield
         finally:
-            if self._sem is not None:
-                self._sem.release()
+            if self.limit.concurrent:
+                self._db.tx(lambda c: c.execute("DELETE FROM leases WHERE id = ?", (lease,)))
 
     def on_throttled(self, retry_after_s: float | None) -> None:
-        """A 429 came back: halve the rate and pause every sender."""
+        """A 429 came back: halve the rate and pause every sender (in every kernel)."""
         self.throttled += 1
-        pause = retry_after_s if retry_after_s is not None else self.limit.cooldown_s
-        self._paused_until = max(self._paused_until, self.clock() + pause)
-        if self.rpm:
-            self.rpm = max(self.limit.min_rpm, self.rpm / 2)
+        pause_until = self.clock() + (retry_after_s if retry_after_s is not None else self.limit.cooldown_s)
+        min_rpm = self.limit.min_rpm
+        self._db.tx(lambda c: c.execute(
+            "UPDATE state SET paused_until = MAX(paused_until, ?), "
+            "rpm = CASE WHEN rpm IS NULL THEN NULL ELSE MAX(?, rpm / 2) END WHERE model = ?",
+            (pause_until, min_rpm, self.model)))
 
     def on_success(self) -> None:
-        if self.rpm and self.limit.rpm and self.rpm < self.limit.rpm:
-            self.rpm = min(self.limit.rpm, self.rpm + self.limit.rpm * 0.1)
+        if self.limit.rpm:
+            step, cap = self.limit.rpm * 0.1, self.limit.rpm
+            self._db.tx(lambda c: c.execute(
+                "UPDATE state SET rpm = MIN(?, rpm + ?) WHERE model = ? AND rpm < ?", (cap, step, self.model, cap)))
 
 
 class RateLimiter:
-    """One :class:`ModelLimiter` per model id, created on first use."""
+    """One :class:`ModelLimiter` per model id, created on first use; shared through ``home`` when given."""
 
-    def __init__(self, limit: RateLimit | None = None, per_model: dict[str, RateLimit] | None = None) -> None:
+    def __init__(self, limit: RateLimit | None = None, per_model: dict[str, RateLimit] | None = None,
+                 home: str | os.PathLike | None = None) -> None:
         self.default = limit or RateLimit()
         self.per_model = dict(per_model or {})
-        self._limiters: dict[tuple[int, str], ModelLimiter] = {}
+        self._db = _Db(Path(home) / "ratelimit.sqlite" if home is not None else None)
+        self._limiters: dict[str, ModelLimiter] = {}
 
     def for_model(self, model: str) -> ModelLimiter:
-        key = (id(asyncio.get_running_loop()), model)
-        lim = self._limiters.get(key)
+        lim = self._limiters.get(model)
         if lim is None:
-            lim = self._limiters[key] = ModelLimiter(self.per_model.get(model, self.default))
+            lim = self._limiters[model] = ModelLimiter(model, self.per_model.get(model, self.default), self._db)
         return lim

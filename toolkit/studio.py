@@ -144,9 +144,9 @@ class Studio:
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         if isinstance(rate_limit, dict):
             self.rate_limiter = RateLimiter(per_model={registry.resolve(k, warn=False).id: v
-                                                       for k, v in rate_limit.items()})
+                                                       for k, v in rate_limit.items()}, home=self.store.home)
         else:
-            self.rate_limiter = RateLimiter(rate_limit)
+            self.rate_limiter = RateLimiter(rate_limit, home=self.store.home)
 
     # -- construction ---------------------------------------------------------------------------------
     @staticmethod
