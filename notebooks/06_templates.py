@@ -350,13 +350,22 @@ row_report(listings, cards)[["home", "city", "status", "list_cost_usd", "latency
 # %% [markdown]
 # ## Try a template by hand
 #
-# The Playground app sends one prompt at a time. Paste a filled-in prompt (for example the output of
-# `print(badge_prompt(staff.iloc[1]))`), change a slot, and compare. Its calls go into the same ledger.
+# The Playground app sends one prompt at a time, with the model, aspect ratio and size as controls and
+# optional input images. Below it is loaded with the second badge (layout and portrait as inputs, the
+# filled-in prompt), and Generate is pressed once from code. That exact request was already made above,
+# so it replays from the cache for $0. Change a slot in the prompt, or the model, and press **Generate**
+# to compare. Its calls go into the same ledger.
 
 # %%
 from toolkit.widgets import Playground
 
+row = staff.iloc[1]
 playground = Playground(studio)
+playground.set_inputs([badge_template(row.colour), portrait(row.photo)])
+playground.prompt.value = badge_prompt(row)
+playground.aspect_ratio.value, playground.image_size.value = "2:3", "512"
+playground.generate_button.click()
+print(f"{row['name']}: {playground.results[-1].status}, cached={playground.results[-1].cached}")
 playground
 
 # %% [markdown]
@@ -365,7 +374,7 @@ playground
 # %%
 df = studio.session_ledger.df
 sent = df[~df["cached"] & (df["status"] != "refused")]
-p50 = f"{sent.latency_s.median():.2f} s" if len(sent) else "n/a (every call was a cache hit)"
+p50 = f"{sent.latency_s.median():.3f} s" if len(sent) else "n/a (every call was a cache hit)"
 print(f"{len(df)} calls ({int(df.cached.sum())} from the cache), spent ${df.cost_usd.sum():.4f} "
       f"(list price of the outputs ${df.list_cost_usd.sum():.4f}), "
       f"{df.latency_s.sum():.1f} s of calls in total, p50 latency {p50}")

@@ -54,6 +54,7 @@ studio
 # better answers. The fonts are the DejaVu fonts that ship with matplotlib, so this works on any machine.
 
 # %%
+import itertools
 import math
 import random
 import re
@@ -85,7 +86,7 @@ def paper(width: int = 1024, height: int = 768) -> Image.Image:
 def pen(d: ImageDraw.ImageDraw, points, rng: random.Random, width: int = 5, fill=INK, wobble: float = 3.0):
     """A pen stroke through `points` with a smooth hand-made wobble (low-frequency noise, not jitter)."""
     out = []
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         length = math.hypot(x1 - x0, y1 - y0)
         nx, ny = (-(y1 - y0) / length, (x1 - x0) / length) if length else (0.0, 0.0)
         phase, freq = rng.uniform(0, 2 * math.pi), rng.uniform(1.0, 2.5)
@@ -221,23 +222,25 @@ def water_cycle() -> Image.Image:
     d = ImageDraw.Draw(img)
     for x in range(100, 1024, 60):  # the sea: a row of waves
         pen(d, [(x, 640), (x + 30, 628), (x + 60, 640)], rng, width=4, fill=(40, 110, 200), wobble=1.0)
-    pen(d, [(560, 640), (700, 470), (820, 520), (1000, 400)], rng, width=5, fill=(60, 130, 60))  # hills
+    pen(d, [(600, 632), (720, 470), (830, 520), (1010, 390)], rng, width=5, fill=(60, 130, 60))  # hills
     d.ellipse([140, 110, 240, 210], outline=(230, 160, 20), width=6)  # the sun
     for k in range(8):
         t = k * math.pi / 4
         pen(d, [(190 + 62 * math.cos(t), 160 + 62 * math.sin(t)), (190 + 90 * math.cos(t), 160 + 90 * math.sin(t))],
             rng, width=4, fill=(230, 160, 20), wobble=0.5)
-    for cx, cy, r in ((600, 170, 50), (660, 150, 62), (725, 172, 48)):  # the cloud
-        d.arc([cx - r, cy - r, cx + r, cy + r], 180, 360, fill=INK, width=5)
-    pen(d, [(550, 172), (775, 172)], rng, width=5)
+    puffs = ((600, 175, 48), (662, 150, 60), (726, 178, 44))  # the cloud: ink outline, then paper inside
+    for grow, colour in ((5, INK), (0, (252, 250, 240))):
+        for cx, cy, r in puffs:
+            d.ellipse([cx - r - grow, cy - r - grow, cx + r + grow, cy + r + grow], fill=colour)
+        d.rounded_rectangle([560 - grow, 170 - grow, 760 + grow, 215 + grow], radius=20, fill=colour)
     arrow(d, (330, 600), (330, 330), rng)  # up from the sea
     arrow(d, (380, 290), (530, 200), rng)  # into the cloud
-    arrow(d, (800, 220), (860, 380), rng)  # down onto the hills
-    arrow(d, (700, 560), (560, 610), rng)  # back to the sea
+    arrow(d, (800, 235), (870, 440), rng)  # down onto the hills
+    arrow(d, (750, 565), (620, 625), rng)  # back to the sea
     d.text((330, 680), "evaporation", font=font(34), fill=BLUE, anchor="mm")
     d.text((420, 215), "?", font=font(64, "-BoldOblique"), fill=RED, anchor="mm")
     d.text((900, 300), "precipitation", font=font(32), fill=BLUE, anchor="mm")
-    d.text((700, 690), "run-off", font=font(34), fill=BLUE, anchor="mm")
+    d.text((770, 690), "run-off", font=font(34), fill=BLUE, anchor="mm")
     d.text((560, 60), "The water cycle", font=font(40), fill=INK, anchor="mm")
     return img
 
@@ -287,22 +290,27 @@ tutor
 # %% [markdown]
 # ## 5. The CanvasTutor app
 #
-# Draw on the canvas (or load a picture), type a question and press **Ask**. Below, the app is driven once
-# from code, so the notebook also runs unattended: it loads the triangle, draws a line under the "?" as
-# a student might, sets a question and clicks the button.
+# Draw on the canvas with the mouse (or load a picture), type a question and press **Ask**: the canvas
+# goes to the model as a PNG with the question, and the answer text and any returned image appear below
+# it. Here the app is driven once from code, so the notebook also runs unattended. It loads the triangle
+# (scaled to the 512 × 384 canvas), circles the "?" as a student might, asks a new question and clicks
+# the button.
 
 # %%
 from toolkit.widgets import CanvasTutor
 
 app = CanvasTutor(studio)
 app.load_image(triangle)
-app.draw_line([(440, 450), (570, 450)])
-app.question.value = "What is the area of this triangle? Explain briefly."
+cx, cy, r = 252, 202, 30  # the "?" on the canvas (the diagram is drawn at half size)
+app.draw_line([(cx + r * math.cos(t / 24 * math.pi), cy + r * math.sin(t / 24 * math.pi)) for t in range(49)],
+              colour="#1f5fa8", width=3)
+app.question.value = "What is the area of the triangle in this picture? Explain briefly."
 app.ask_button.click()
 app
 
 # %%
-print("answer:", app.answer)
+print("status:", app.result.status)
+print("text:  ", app.result.text)
 
 # %% [markdown]
 # ## What this notebook cost
@@ -310,7 +318,7 @@ print("answer:", app.answer)
 # %%
 df = studio.session_ledger.df
 sent = df[~df["cached"] & (df["status"] != "refused")]
-p50 = f"{sent.latency_s.median():.2f} s" if len(sent) else "n/a (every call was a cache hit)"
+p50 = f"{sent.latency_s.median():.3f} s" if len(sent) else "n/a (every call was a cache hit)"
 print(f"{len(df)} calls ({int(df.cached.sum())} from the cache), spent ${df.cost_usd.sum():.4f} "
       f"(list price of the outputs ${df.list_cost_usd.sum():.4f}), "
       f"{df.latency_s.sum():.1f} s of calls in total, p50 latency {p50}")

@@ -637,3 +637,12 @@ def test_text_only_trigger():
     out = render("a sunny beach [sim:text_only]", model=FLASH31)
     assert out.images == () and out.finish_reason == "STOP" and out.text and out.message
     assert out.output_text_tokens == math.ceil(len(out.text) / 4) and out.output_image_tokens == 0
+
+
+def test_fit_never_crops_outside_the_source():
+    from PIL import Image
+
+    from toolkit.simulator.core import fit
+
+    for src, dst in [((423, 634), (424, 632)), ((600, 900), (424, 632)), ((1, 1000), (512, 512))]:
+        assert fit(Image.new("RGB", src), dst).size == dst

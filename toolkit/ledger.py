@@ -94,7 +94,11 @@ class Ledger:
         ax1.set_title("Cumulative cost (USD)")
         ax1.set_ylabel("USD")
         ax1.legend()
-        ax1.tick_params(axis="x", labelrotation=30)
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        ax1.xaxis.set_major_locator(locator)
+        ax1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         sent = df[~df["cached"] & (df["status"] != "refused")]
         models = sorted(sent["model"].dropna().unique())
         if models:

@@ -180,8 +180,8 @@ def fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     if (w, h) == (tw, th):
         return img
     scale = max(tw / w, th / h)
-    cw, ch = tw / scale, th / scale
-    left, top = (w - cw) / 2, (h - ch) / 2
+    cw, ch = min(w, tw / scale), min(h, th / scale)  # float rounding may overshoot the source by a hair
+    left, top = max(0.0, (w - cw) / 2), max(0.0, (h - ch) / 2)
     method = Image.LANCZOS if scale < 1 else (Image.BICUBIC if tw * th <= 2_500_000 else Image.BILINEAR)
     return img.resize(size, method, box=(left, top, left + cw, top + ch),
                       reducing_gap=2.0 if scale < 1 else None)
