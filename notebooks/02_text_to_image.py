@@ -118,7 +118,7 @@ def label(r, model=True):
 #   portrait, macro), angle (low, overhead) and light (golden hour, softbox).
 # - **Describe what should be there, not what shouldn't.** "An empty, quiet street at dawn" works better
 #   than "a street, no cars, no people": naming the cars tends to summon them.
-# - **Quote text exactly** and describe the lettering ("the words "OPEN LATE" in bold condensed
+# - **Quote text exactly** and describe the lettering ("the words 'OPEN LATE' in bold condensed
 #   capitals"). For text-heavy work the guide points to the Pro model, and suggests settling the wording
 #   first and then asking for the design.
 # - **Iterate.** Change one thing per attempt, or continue in a chat (notebook 03).
@@ -220,8 +220,8 @@ for name, r in results.items():
 # **What to expect with a real key.** The photorealistic and product prompts give photographs in the
 # requested light and lens look. The sticker comes on white: ask for white rather than for transparency,
 # which these models do not reliably deliver, and cut the background out afterwards if you need an alpha
-# channel. The poster's lettering is usually right with 3.1 Flash and more dependable with 3 Pro
-# (`model="nano-banana-pro"`). Offline, the simulator draws only what it recognises (a cup, a balloon,
+# channel. For lettering that must be exact, the guide recommends 3 Pro (`model="nano-banana-pro"`); check
+# the spelling in every output whichever model you use. Offline, the simulator draws only what it recognises (a cup, a balloon,
 # a city at night...) and prints the prompt as a caption. That caption is a label; the simulator does
 # not render typography.
 
@@ -231,7 +231,8 @@ for name, r in results.items():
 # A strip only works if the hero looks the same in every panel. Keep the character description word for
 # word in each panel prompt, and change only the action and the setting. With a key, the more reliable
 # route is to pass the first panel back as a reference image, or to continue in a chat (notebook 03).
-# Notebook 04 is about exactly this. Here the three panels share one description and one `seed`:
+# Notebook 04 is about exactly this. Here the three panels share one description and one `seed`. The seed
+# makes a request repeatable; on its own it does not keep a character the same across different prompts.
 
 # %%
 detective = "a detective in a tan trench coat and grey fedora"
@@ -360,14 +361,26 @@ show_grid(grid, titles, ncols=len(sizes), cell=(3.6, 2.6), suptitle="Same prompt
 # %% [markdown]
 # ## Try it: the Playground
 #
-# Type a prompt, pick model, aspect ratio and size, and generate. Every call goes through the same Studio,
-# so it lands in the same ledger and cache as the cells above.
+# Type a prompt, pick the model, aspect ratio, size and number of images, and generate. The size and ratio
+# menus follow the chosen model, and the line next to the button shows what the next call would cost.
+# Every call goes through the same Studio, so it lands in the same ledger and cache as the cells above.
 
 # %%
 from toolkit.widgets import Playground
 
 playground = Playground(studio)
 playground
+
+# %% [markdown]
+# The app can also be driven from code, which is how this notebook's offline run checks it. Fill a
+# template into the prompt box, choose the size, and press **Generate**:
+
+# %%
+playground.prompt.value = fill("minimalist", subject="paper boat", corner="upper left", colour="soft sand")
+playground.aspect_ratio.value = "16:9"
+playground.image_size.value = "512"
+playground.generate_button.click()
+playground.results[-1]
 
 # %% [markdown]
 # ## What this notebook cost
