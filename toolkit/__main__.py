@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--rows", type=int, default=0, help="also print the last N rows")
     sub.add_parser("models", help="the model registry")
 
+    sv = sub.add_parser("serve", help="serve a widget app as a standalone page with Voila")
+    sv.add_argument("app", help="playground, editor, character, fusion, canvas or cost")
+    sv.add_argument("--port", type=int, default=8866)
+    sv.add_argument("--no-browser", action="store_true")
+    sv.add_argument("--write", default=None, metavar="DIR", help="only write DIR/<app>.ipynb (for `voila` by hand)")
+
     pk = sub.add_parser("pack", help="workshop replay packs: export, import, show")
     pk_sub = pk.add_subparsers(dest="pack_command", required=True)
     ex = pk_sub.add_parser("export", help="write cached answers to a pack file")
@@ -70,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             print(models_table().to_string(index=False))
             return 0
+        if args.command == "serve":
+            from . import serve
+
+            if args.write:
+                print(f"wrote {serve.write_app(args.app, args.write)}; serve it with: voila {args.write}/{args.app}.ipynb")
+                return 0
+            return serve.serve(args.app, port=args.port, open_browser=not args.no_browser)
         if args.command == "pack":
             from . import packs
 
