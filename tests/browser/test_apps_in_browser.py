@@ -1,8 +1,9 @@
 """The widget apps in a real browser: Voilà serves each app on loopback with the offline backend, and
 Playwright drives Debian's Chromium (no browser download) to type, click and read what the page shows.
 
-Run alone with ``pytest -m browser``. Screenshots of each app are written to ``docs/screenshots/`` (the
-README shows them) and, on failure, to ``test-artifacts/``.
+Run alone with ``pytest -m browser``. Screenshots of each app go to ``test-artifacts/screenshots/`` (and,
+with ``UPDATE_SCREENSHOTS=1``, to ``docs/screenshots/``, which the README shows); a failing test also
+leaves a screenshot of the page in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -94,8 +95,11 @@ def _image_size(page, locator) -> tuple[int, int]:
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """Every run keeps a screenshot in test-artifacts/; UPDATE_SCREENSHOTS=1 refreshes the README's copies."""
+    folders = [ARTIFACTS / "screenshots"] + ([SHOTS] if os.environ.get("UPDATE_SCREENSHOTS") == "1" else [])
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_playground_generates_an_image(app_page):
