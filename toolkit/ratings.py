@@ -10,9 +10,13 @@ winning against an average arm), with percentile bootstrap confidence intervals 
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,3 +155,33 @@ def arm_map(study, arm: str | None = None) -> dict[str, str]:
     arm = arm or default_arm(study.axes)
     return {r.key: str(cell.axes[arm]) for cell in study.cells
             if (r := study.results.get(cell.index)) is not None and r.status == "ok"}
+
+
+# -- storage: one JSON line per judgement in the home (appends are atomic for lines this small) -----------
+JUDGEMENTS_FILE = "judgements.jsonl"
+
+
+def record_judgement(home: str | os.PathLike, judgement: Judgement) -> None:
+    """Append a judgement to ``<home>/judgements.jsonl``."""
+    line = json.dumps(dataclasses.asdict(judgement), sort_keys=True) + "\n"
+    fd = os.open(Path(home) / JUDGEMENTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+def load_judgements(home: str | os.PathLike, *, study: str | None = None) -> list[Judgement]:
+    """Every judgement recorded in the home (optionally one study's); unreadable lines are skipped."""
+    path = Path(home) / JUDGEMENTS_FILE
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            j = Judgement(**json.loads(line))
+        except (ValueError, TypeError):
+            continue  # a line cut short by a crash
+        if study is None or j.study == study:
+            out.append(j)
+    return out

@@ -1,0 +1,147 @@
+"""Arena: blind pairwise judging of a study's outputs, and Bradley–Terry ratings of its arms.
+
+Two outputs of the same cell from different arms (models, prompt variants, ...) are shown unlabeled, in
+random order and on random sides; the judge picks left, right or tie (or skips). Judgements are stored in
+the home (``judgements.jsonl``), so ratings survive the kernel and several judges can contribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from .. import ratings as rt
+from ._base import App, image_view, set_image
+
+if TYPE_CHECKING:
+    from ..compare import Study
+
+
+class Arena(App):
+    """Judge a study blind; ``.ratings()`` fits the arms' scores.
+
+    Parameters
+    ----------
+    study : Study
+        A finished comparison study (``studio.compare(...)``).
+    arm : str, optional
+        The axis whose values compete (default: ``model`` if it varies, else the first axis).
+    judge : str, optional
+        Recorded with each judgement (default: the login name).
+    seed : int, optional
+        Fixes the order of pairs and sides.
+
+    Examples
+    --------
+    >>> arena = Arena(study, arm="model")     # doctest: +SKIP
+    >>> arena                                  # doctest: +SKIP
+    >>> arena.choose("left"); arena.ratings()  # doctest: +SKIP
+    """
+
+    def __init__(self, study: Study, arm: str | None = None, *, judge: str | None = None, seed: int | None = None,
+                 max_side: int = 384, **kwargs: Any) -> None:
+        super().__init__(study.plan.studio, **kwargs)
+        self.study = study
+        self.arm = arm or rt.default_arm(study.axes)
+        self.judge = judge if judge is not None else _login()
+        self.max_side = max_side
+        self.study_id = study_id(study)
+        self.pairs = rt.arena_pairs(study, self.arm, seed=seed)
+        self.position = 0
+        self.judged: list[rt.Judgement] = []
+        self._by_key = {r.key: r for r in study.results.values()}
+        self.left_image = image_view(None, max_side)
+        self.right_image = image_view(None, max_side)
+        self.left_button = widgets.Button(description="Left is better", icon="arrow-left")
+        self.right_button = widgets.Button(description="Right is better", icon="arrow-right")
+        self.tie_button = widgets.Button(description="Tie", icon="equals")
+        self.skip_button = widgets.Button(description="Skip", icon="forward")
+        self.progress = widgets.HTML()
+        self.context = widgets.HTML()
+        self.ratings_view = widgets.HTML()
+        for button, side in ((self.left_button, "left"), (self.right_button, "right"), (self.tie_button, "tie")):
+            button.on_click(lambda _b, side=side: self._guard(lambda: self.choose(side)))
+        self.skip_button.on_click(lambda _b: self._guard(self.skip))
+        self.children = [
+            widgets.HTML(f"<b>Arena</b>: which is better? Arms of <code>{self.arm}</code> are hidden."),
+            self.context,
+            widgets.HBox([self.left_image, self.right_image]),
+            widgets.HBox([self.left_button, self.tie_button, self.right_button, self.skip_button]),
+            self.progress, self.message, self.ratings_view,
+        ]
+        self._show()
+
+    @property
+    def current(self) -> tuple[str, str] | None:
+        """The (left key, right key) on screen, or None when every pair is done."""
+        return self.pairs[self.position] if self.position < len(self.pairs) else None
+
+    def choose(self, side: str) -> rt.Judgement:
+        """Record a choice for the pair on screen: ``"left"``, ``"right"`` or ``"tie"``."""
+        if side not in ("left", "right", "tie"):
+            raise ValueError(f"side={side!r} must be 'left', 'right' or 'tie'.")
+        pair = self.current
+        if pair is None:
+            raise ValueError("Every pair has been judged; see arena.ratings().")
+        outcome = {"left": "a", "right": "b", "tie": "tie"}[side]
+        j = rt.Judgement(pair[0], pair[1], outcome, study=self.study_id, judge=self.judge,
+                         ts=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        rt.record_judgement(self.studio.store.home, j)
+        self.judged.append(j)
+        self.position += 1
+        self._show()
+        return j
+
+    def skip(self) -> None:
+        """Move to the next pair without judging."""
+        if self.current is not None:
+            self.position += 1
+        self._show()
+
+    def ratings(self):
+        """Bradley–Terry ratings of the arms from every judgement of this study in the home."""
+        return rt.ratings(rt.load_judgements(self.studio.store.home, study=self.study_id),
+                          rt.arm_map(self.study, self.arm))
+
+    def _show(self) -> None:
+        pair = self.current
+        done = pair is None
+        for b in (self.left_button, self.right_button, self.tie_button, self.skip_button):
+            b.disabled = done
+        self.progress.value = (f'<span style="color:#555">{min(self.position + 1, len(self.pairs))} of '
+                               f"{len(self.pairs)} pairs · {len(self.judged)} judged</span>")
+        if done:
+            set_image(self.left_image, None, self.max_side)
+            set_image(self.right_image, None, self.max_side)
+            self.context.value = "<i>All pairs judged.</i>" if self.pairs else \
+                "<i>No pairs: the study needs at least two ok outputs of the same cell from different arms.</i>"
+            if self.judged:
+                self.ratings_view.value = self.ratings().to_html()
+            return
+        left, right = self._by_key[pair[0]], self._by_key[pair[1]]
+        set_image(self.left_image, left.image, self.max_side)
+        set_image(self.right_image, right.image, self.max_side)
+        self.context.value = f"<small>Prompt: {_esc(left.prompt)}</small>"
+
+
+def study_id(study: Study) -> str:
+    """A stable id for a study: a hash of its cells' request keys."""
+    import hashlib
+
+    return hashlib.sha256("".join(sorted(c.request.key for c in study.cells)).encode()).hexdigest()[:16]
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
