@@ -8,12 +8,14 @@ Groups:
 
 - uploads: :func:`upload_files`, :func:`load_uploads`;
 - messages: :class:`Notice`, :func:`describe_error`, :func:`describe_result`, :func:`notice_html`;
-- model options: :func:`model_choices`, :func:`model_info`, :func:`aspect_ratio_choices`, :func:`size_choices`;
+- model options: :func:`model_choices`, :func:`model_info`, :func:`aspect_ratio_choices`, :func:`size_choices`,
+  :func:`option_value`;
 - gallery cards and the cost meter: :func:`card_html`, :func:`estimate_html`, :class:`MeterStats`,
   :func:`meter_stats`, :func:`meter_html`;
 - Editor: :data:`PRESETS`, :func:`click_to_pixels`, :func:`hotspot_phrase`, :func:`edit_prompt`,
   :func:`mark_point`, :func:`download_link_html`;
-- CharacterSheet: :func:`parse_scenes`, :func:`character_prompt`, :func:`score_row`, :func:`scores_frame`;
+- CharacterSheet: :func:`parse_scenes`, :func:`character_prompt`, :func:`score_row`, :func:`scores_frame`,
+  :func:`merge_scene_notices`;
 - FusionBoard: :data:`POSITIONS`, :func:`fusion_prompt`, :func:`placement_preview`;
 - CanvasTutor and images in general: :func:`draw_stroke`, :func:`fit_into`, :func:`png_bytes`,
   :func:`thumbnail`, :func:`jpeg_bytes`.
@@ -339,18 +341,39 @@ def model_choices(model_ids: Sequence[str] | None = None, current: str | None = 
     return out
 
 
-def aspect_ratio_choices(info: registry.ModelInfo) -> list[tuple[str, str | None]]:
-    """Dropdown options for the aspect ratio: ``auto`` (None) then the model's ratios.
+AUTO = "auto"
+"""Aspect-ratio option meaning "let the model decide" (sent as None)."""
+
+MODEL_DEFAULT = "default"
+"""Image-size option meaning "the model's default size" (sent as None)."""
+
+
+def option_value(value: str | None) -> str | None:
+    """What a dropdown value means for the Studio: :data:`AUTO` and :data:`MODEL_DEFAULT` become None.
+
+    Dropdown options use these strings rather than None because ipywidgets shows a None value as an
+    empty selection.
+
+    Examples
+    --------
+    >>> option_value("auto"), option_value("default"), option_value("16:9")
+    (None, None, '16:9')
+    """
+    return None if value in (AUTO, MODEL_DEFAULT, None) else value
+
+
+def aspect_ratio_choices(info: registry.ModelInfo) -> list[tuple[str, str]]:
+    """Dropdown options for the aspect ratio: :data:`AUTO` then the model's ratios.
 
     Examples
     --------
     >>> [v for _, v in aspect_ratio_choices(model_info("gemini-3-pro-image"))][:3]
-    [None, '1:1', '2:3']
+    ['auto', '1:1', '2:3']
     """
-    return [("auto (1:1, or the input's shape)", None), *((ar, ar) for ar in info.aspect_ratios)]
+    return [("auto (1:1, or the input's shape)", AUTO), *((ar, ar) for ar in info.aspect_ratios)]
 
 
-def size_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str | None]], bool]:
+def size_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str]], bool]:
     """Dropdown options for the image size, and whether the dropdown should be enabled.
 
     Models without sizes (2.5 Flash Image) get the single option ``(model default)``, disabled.
@@ -358,13 +381,13 @@ def size_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str | None]]
     Examples
     --------
     >>> size_choices(model_info("gemini-2.5-flash-image"))
-    ([('(model default)', None)], False)
+    ([('(model default)', 'default')], False)
     >>> [v for _, v in size_choices(model_info("gemini-3.1-flash-lite-image"))[0]]
-    [None, '512', '1K']
+    ['default', '512', '1K']
     """
     if not info.image_sizes:
-        return [("(model default)", None)], False
-    return [(f"(model default: {info.default_size})", None), *((s, s) for s in info.image_sizes)], True
+        return [("(model default)", MODEL_DEFAULT)], False
+    return [(f"(model default: {info.default_size})", MODEL_DEFAULT), *((s, s) for s in info.image_sizes)], True
 
 
 def keep_or_default(value: Any, options: Sequence[tuple[str, Any]], default: Any = None) -> Any:
@@ -372,7 +395,8 @@ def keep_or_default(value: Any, options: Sequence[tuple[str, Any]], default: Any
 
     Examples
     --------
-    >>> keep_or_default("4K", [("a", None), ("1K", "1K")])
+    >>> keep_or_default("4K", [("default", "default"), ("1K", "1K")], "default")
+    'default'
     """
     return value if any(v == value for _, v in options) else default
 
@@ -411,7 +435,7 @@ def card_caption(result: Result, index: int = 0) -> list[str]:
 
 
 def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: str | None = None,
-              footer: str = "") -> str:
+              footer: str = "", show_text: bool = True) -> str:
     """One gallery card: a small JPEG thumbnail (or a coloured status box), the title and the caption.
 
     Parameters
@@ -425,6 +449,8 @@ def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: s
         A bold first line (default: the prompt, shortened).
     footer : str
         Extra HTML appended under the caption (already escaped by the caller).
+    show_text : bool
+        Add the model's text reply (shortened) under an image.
 
     Examples
     --------
@@ -438,6 +464,9 @@ def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: s
         body = (f'<img src="{thumbnail_data_uri(img, thumb_side)}" title="{img.width}×{img.height}" '
                 f'style="max-width:{thumb_side}px;max-height:{thumb_side}px;display:block;margin:auto"/>'
                 f'<div style="color:#666;font-size:11px;text-align:center">{img.width}×{img.height}</div>')
+        if show_text and result.text and index == 0:
+            body += (f'<div style="color:#444;font-style:italic;margin-top:2px;overflow-wrap:anywhere">'
+                     f"{html.escape(_short(result.text, 240))}</div>")
     else:
         detail = scrub(result.reason) or result.text or "no image"
         body = (f'<div style="border-left:4px solid {colour};background:#fafafa;padding:6px;'
@@ -451,7 +480,7 @@ def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: s
     head = title if title is not None else _short(result.prompt, 90)
     return (
         f'<div class="toolkit-card" style="width:{thumb_side + 12}px;border:1px solid #ddd;border-radius:6px;'
-        f'padding:6px;margin:4px;font-family:sans-serif;font-size:12px;box-sizing:border-box">'
+        f'padding:6px;margin:4px;font-family:sans-serif;font-size:12px;line-height:1.35;box-sizing:border-box">'
         f'<div style="font-weight:bold;margin-bottom:4px;overflow-wrap:anywhere">{html.escape(head)}</div>'
         f'{body}<div style="font-family:monospace;font-size:11px;margin-top:4px;overflow-wrap:anywhere">'
         f'{caption}</div>{footer}</div>'
@@ -551,7 +580,7 @@ def meter_html(stats: MeterStats) -> str:
         spend = f"<b>Spent ${stats.spent_usd:.4f}</b> (no budget cap)"
     else:
         left = max(0.0, stats.budget_usd - stats.spent_usd)
-        spend = (f"<b>Spent ${stats.spent_usd:.4f} of ${stats.budget_usd:.2f} budget</b> "
+        spend = (f"<b>Spent ${stats.spent_usd:.4f} of {_dollars(stats.budget_usd)} budget</b> "
                  f"({(stats.fraction or 0):.0%}; ${left:.4f} left)")
     calls = f"{stats.calls} call{'s' if stats.calls != 1 else ''} this session"
     extras = []
@@ -562,8 +591,13 @@ def meter_html(stats: MeterStats) -> str:
     if extras:
         calls += f" ({', '.join(extras)})"
     last = "—" if stats.last_latency_s is None else f"{stats.last_latency_s:.2f} s ({stats.last_status})"
-    return (f'<div style="font-size:12px">{spend} · list price ${stats.list_usd:.4f} · {calls} · '
+    return (f'<div style="font-size:12px;line-height:1.5">{spend} · list price ${stats.list_usd:.4f} · {calls} · '
             f"last call {html.escape(last)}</div>")
+
+
+def _dollars(v: float) -> str:
+    # Whole cents read best ("$1.00"); a tiny cap ($0.0001) must not print as "$0.00".
+    return f"${v:.2f}" if abs(v - round(v, 2)) < 1e-9 else f"${v:.4f}"
 
 
 def backend_badge_html(backend: str, description: str) -> str:
@@ -761,6 +795,21 @@ def character_prompt(scene: str, template: str = CHARACTER_TEMPLATE) -> str:
     return f"{template.rstrip()} Scene: {scene}."
 
 
+def merge_scene_notices(items: Sequence[tuple[str, Notice]]) -> list[Notice]:
+    """One notice per distinct problem, naming the scenes it hit (not the same long text once per scene).
+
+    Examples
+    --------
+    >>> n = Notice("warning", "No image came back", "vocabulary ...")
+    >>> [m.title for m in merge_scene_notices([("on the moon", n), ("in a kitchen", n)])]
+    ['on the moon, in a kitchen: No image came back']
+    """
+    groups: dict[Notice, list[str]] = {}
+    for scene, notice in items:
+        groups.setdefault(notice, []).append(scene)
+    return [Notice(n.kind, f"{', '.join(scenes)}: {n.title}", n.detail, n.fix) for n, scenes in groups.items()]
+
+
 def score_row(scene: str, result: Result | None, reference: Any, status: str | None = None) -> dict[str, Any]:
     """One row of ``CharacterSheet.scores``: similarity of the first output to the reference (NaN without one).
 
@@ -856,8 +905,11 @@ def fusion_prompt(n_images: int, position: str, x: float, y: float, scale: float
 
     Examples
     --------
-    >>> fusion_prompt(2, "left", 0.22, 0.6, 0.3)[:72]
-    'Place the object from image 2 into the scene from image 1, on the left si'
+    >>> p = fusion_prompt(2, "left", 0.22, 0.6, 0.3)
+    >>> p.startswith("Place the object from image 2 into the scene from image 1, on the left side of the scene")
+    True
+    >>> "about 30% of the scene's height" in p
+    True
     """
     n_objects = max(1, n_images - 1)
     where = _WHERE.get(position)

@@ -1,0 +1,191 @@
+"""Playground: prompt, model and options, optional input images, Generate, and a gallery of results."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from . import logic
+from ._base import App, ImageUpload, gallery_box, thumbs_row
+
+if TYPE_CHECKING:
+    from ..images import InputImage
+    from ..result import Result
+    from ..studio import Studio
+    from .cost import CostMeter
+
+_WIDE = {"description_width": "initial"}
+
+
+class Playground(App):
+    """Generate images from a prompt, with the model, aspect ratio, size and count as controls.
+
+    The aspect-ratio and size dropdowns follow the selected model. Uploaded images are sent with the
+    prompt (one image: an edit; several: a fusion). Every call adds cards to the gallery (newest
+    first, at most ``gallery_size``) with status, reason, dollars and seconds, and refreshes the meter.
+
+    Parameters
+    ----------
+    studio : toolkit.Studio
+    models : sequence of str, optional
+        Model ids to offer; default: every registry model not past its shutdown date, plus the Studio's.
+    meter : CostMeter, optional
+        Share a meter between apps; by default the app makes its own.
+    gallery_size : int
+        Cards kept in the gallery (older ones are dropped from view; ``results`` keeps every Result).
+    thumb_side : int
+        Longest side of gallery thumbnails in pixels.
+
+    Attributes
+    ----------
+    prompt : ipywidgets.Textarea
+    model, aspect_ratio, image_size : ipywidgets.Dropdown
+        Values are a model id; an aspect ratio ("16:9") or ``"auto"``; a size ("1K") or ``"default"``
+        (the model's default size). The aspect ratio and size options follow the model.
+    n : ipywidgets.IntSlider
+        Images per call, 1 to 8 (sent as concurrent requests).
+    upload : ImageUpload
+        Input images (several allowed); ``inputs`` holds the loaded images, ``clear_inputs_button`` empties it.
+    generate_button : ipywidgets.Button
+    estimate : ipywidgets.HTML
+        What the next call would cost.
+    gallery : ipywidgets.Box
+        The cards (``ipywidgets.HTML``), newest first.
+    message : ipywidgets.HTML
+    meter : CostMeter
+    results : list of Result
+        Every Result of this app, oldest first.
+
+    Examples
+    --------
+    >>> app = Playground(studio)                    # doctest: +SKIP
+    >>> app.prompt.value = "a lighthouse at dusk"   # doctest: +SKIP
+    >>> app.n.value = 3; app.generate_button.click()   # doctest: +SKIP
+    >>> app.results[-1].status                      # doctest: +SKIP
+    'ok'
+    """
+
+    def __init__(self, studio: Studio, *, models: Sequence[str] | None = None, meter: CostMeter | None = None,
+                 gallery_size: int = 12, thumb_side: int = 256) -> None:
+        super().__init__(studio, meter)
+        self.gallery_size = gallery_size
+        self.thumb_side = thumb_side
+        self.results: list[Result] = []
+        self.inputs: list[InputImage] = []
+
+        self.prompt = widgets.Textarea(placeholder="Describe the image, or the edit to make to the input images",
+                                       rows=3, layout=widgets.Layout(width="100%"), continuous_update=False)
+        choices = logic.model_choices(models, current=studio.model.id)
+        self.model = widgets.Dropdown(options=choices, value=studio.model.id, description="Model", style=_WIDE,
+                                      layout=widgets.Layout(width="390px"))
+        self.aspect_ratio = widgets.Dropdown(description="Aspect ratio", style=_WIDE,
+                                             layout=widgets.Layout(width="290px"))
+        self.image_size = widgets.Dropdown(description="Size", style=_WIDE, layout=widgets.Layout(width="220px"))
+        self.n = widgets.IntSlider(value=1, min=1, max=8, description="Images", style=_WIDE)
+        self.upload = ImageUpload(multiple=True, description="Input images")
+        self.clear_inputs_button = widgets.Button(description="Clear inputs", icon="times",
+                                                  layout=widgets.Layout(width="auto"))
+        self.inputs_view = widgets.HBox()
+        self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="image")
+        self.estimate = widgets.HTML()
+        self.gallery = gallery_box()
+        self._cards: list[widgets.HTML] = []
+
+        self._update_model_options()
+        self.model.observe(self._on_model, "value")
+        for w in (self.aspect_ratio, self.image_size, self.n, self.prompt):
+            w.observe(lambda _change: self._update_estimate(), "value")
+        self.upload.observe(self._on_upload, "value")
+        self.clear_inputs_button.on_click(lambda _b: self.set_inputs([]))
+        self.generate_button.on_click(lambda _b: self.generate())
+        self._update_estimate()
+
+        self.children = [
+            self.meter,
+            self.prompt,
+            widgets.HBox([self.model, self.aspect_ratio, self.image_size], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.n, self.upload, self.clear_inputs_button]),
+            self.inputs_view,
+            widgets.HBox([self.generate_button, self.estimate], layout=widgets.Layout(align_items="center")),
+            self.message,
+            self.gallery,
+        ]
+
+    # -- actions --------------------------------------------------------------------------------------
+    def generate(self) -> Result | None:
+        """Send the current prompt and options (what the Generate button does); None when the call failed."""
+        result = self._run([self.generate_button], self._generate, busy="Generating…")
+        self._update_estimate()
+        return result
+
+    def _generate(self) -> Result:
+        result = self.studio.generate(self.prompt.value, images=list(self.inputs) or None, **self._options())
+        self.results.append(result)
+        self._add_cards(result)
+        self.show(logic.describe_result(result))
+        return result
+
+    def set_inputs(self, images: Sequence[Any]) -> None:
+        """Replace the input images (anything :func:`toolkit.load_image` accepts; ``[]`` clears them)."""
+        from ..images import load_image
+
+        self.inputs = [load_image(im, max_side=self.studio.max_input_side) for im in images]
+        labels = [f"input {i}" for i in range(1, len(self.inputs) + 1)]
+        self.inputs_view.children = thumbs_row(self.inputs, labels, 96)
+        self._update_estimate()
+
+    # -- handlers -------------------------------------------------------------------------------------
+    def _on_model(self, _change: Any) -> None:
+        self._update_model_options()
+        self._update_estimate()
+
+    def _update_model_options(self) -> None:
+        info = logic.model_info(self.model.value)
+        ars = logic.aspect_ratio_choices(info)
+        sizes, enabled = logic.size_choices(info)
+        keep_ar = logic.keep_or_default(self.aspect_ratio.value, ars, logic.AUTO)
+        keep_size = logic.keep_or_default(self.image_size.value, sizes, logic.MODEL_DEFAULT)
+        self.aspect_ratio.options = ars
+        self.aspect_ratio.value = keep_ar
+        self.image_size.options = sizes
+        self.image_size.value = keep_size
+        self.image_size.disabled = not enabled
+
+    def _on_upload(self, change: Any) -> None:
+        if not change["new"]:
+            return
+
+        def load() -> None:
+            try:
+                loaded = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
+            finally:
+                self.upload.value = ()  # the bytes live in self.inputs; keep them out of the widget state
+            self.set_inputs([*self.inputs, *loaded])
+
+        self._guard(load)
+
+    def _update_estimate(self) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. a shut-down model: said once, by the Generate click
+                est = self.studio.estimate(self.prompt.value or " ", images=list(self.inputs) or None,
+                                           **self._options())
+        except Exception:  # an estimate is a hint: an invalid combination is reported when Generate is clicked
+            self.estimate.value = ""
+            return
+        self.estimate.value = (f'<span style="font-size:12px;color:#555">'
+                               f"{logic.estimate_html(est, self.studio.backend.kind)}</span>")
+
+    def _options(self) -> dict[str, Any]:
+        return {"aspect_ratio": logic.option_value(self.aspect_ratio.value),
+                "image_size": logic.option_value(self.image_size.value), "n": self.n.value,
+                "model": self.model.value}
+
+    def _add_cards(self, result: Result) -> None:
+        count = max(1, len(result.outputs))
+        new = [widgets.HTML(logic.card_html(result, i, thumb_side=self.thumb_side)) for i in range(count)]
+        self._cards = (new + self._cards)[: self.gallery_size]
+        self.gallery.children = tuple(self._cards)
