@@ -646,3 +646,21 @@ def test_fit_never_crops_outside_the_source():
 
     for src, dst in [((423, 634), (424, 632)), ((600, 900), (424, 632)), ((1, 1000), (512, 512))]:
         assert fit(Image.new("RGB", src), dst).size == dst
+
+
+def test_unknown_instruction_that_names_a_scene_places_the_subject():
+    import io
+
+    from PIL import Image
+
+    from toolkit.registry import lookup
+    from toolkit.samples import sample
+    from toolkit.simulator import render
+
+    ref = sample("astronaut")
+    out = render("Place the character from the reference image in this scene: in a busy kitchen.", [ref],
+                 model=lookup("gemini-3.1-flash-image"), image_size="512", aspect_ratio="1:1")
+    assert out.finish_reason == "STOP" and out.images and "kitchen" in out.text
+    assert Image.open(io.BytesIO(out.images[0].data)).size == (512, 512)
+    refused = render("Make the cat play the violin", [ref], model=lookup("gemini-3.1-flash-image"))
+    assert refused.finish_reason == "NO_IMAGE"

@@ -21,6 +21,7 @@ from .errors import (
     ProviderError,
     ToolkitError,
 )
+from .fakes import FakeFalServer, FakeOpenRouterServer
 from .images import InputImage, load_image, read_metadata
 from .ledger import Ledger
 from .packs import Manifest
@@ -51,7 +52,9 @@ __all__ = [
     "ConfigError",
     "Estimate",
     "Exchange",
+    "FakeFalServer",
     "FakeGeminiServer",
+    "FakeOpenRouterServer",
     "ImageInputError",
     "InputAdjustedWarning",
     "InputError",

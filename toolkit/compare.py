@@ -16,6 +16,9 @@ A plan is made first (:meth:`Studio.plan`): the cells, the number of calls, what
 estimated cost, and a refusal above the budget, all before anything is sent. Running it sends the cells
 concurrently (bounded by the Studio's concurrency and rate limits) with a progress bar, expensive axes
 (model, image size) in the outer loop, and failed cells kept as placeholders.
+
+``run(mode="batch")`` (``studio.compare(..., mode="batch")``) submits through the provider's Batch API at
+half price instead and returns at once; ``Study.refresh()`` collects the results (see :mod:`toolkit.batch`).
 """
 
 from __future__ import annotations
@@ -80,10 +83,20 @@ class Plan:
         return (f"Plan({shape} = {self.calls} calls, {self.cached} cached, would spend ${self.estimate_usd:.4f}, "
                 f"list ${self.list_estimate_usd:.4f})")
 
-    def run(self, *, progress: bool = True, refresh: bool = False) -> Study:
-        """Send the cells (cached ones replay at $0) and return the :class:`Study`."""
+    def run(self, *, progress: bool = True, refresh: bool = False, mode: str = "sync") -> Study:
+        """Send the cells (cached ones replay at $0) and return the :class:`Study`.
+
+        ``mode="batch"`` submits the uncached cells as Batch API jobs and returns a pending Study at once
+        (:func:`toolkit.batch.submit`).
+        """
         from .runner import run
 
+        if mode == "batch":
+            from .batch import submit
+
+            return submit(self, refresh=refresh)
+        if mode != "sync":
+            raise OptionError(f"mode={mode!r}: use 'sync' (send now and wait) or 'batch' (the Batch API, 50% price).")
         self.studio._check_plan_budget(self, refresh)
         return run(_run(self, progress=progress, refresh=refresh))
 
@@ -95,10 +108,55 @@ class Study:
     plan: Plan
     results: dict[int, Result] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
+    # batch mode: cell index -> the batch job it waits for; each job's last known state; the study's id
+    pending: dict[int, str] = field(default_factory=dict)
+    job_states: dict[str, str] = field(default_factory=dict)
+    study_id: str | None = None
 
     @property
     def cells(self) -> list[Cell]:
         return self.plan.cells
+
+    # -- batch mode -----------------------------------------------------------------------------------------
+    @property
+    def jobs(self) -> dict[str, str]:
+        """Batch jobs of this study -> last known state (``JOB_STATE_*``); empty for a synchronous study."""
+        return dict(self.job_states)
+
+    @property
+    def done(self) -> bool:
+        """True when no cell is waiting for a batch job."""
+        return not self.pending
+
+    def refresh(self) -> Study:
+        """Poll this study's batch jobs and collect the finished ones; returns ``self``.
+
+        Idempotent: collected cells are never collected twice, and a finished study is left as it is.
+        """
+        if not self.pending:
+            return self
+        from .batch import refresh
+
+        return refresh(self)
+
+    def wait(self, timeout_s: float | None = None, interval_s: float = 30.0) -> Study:
+        """Refresh every ``interval_s`` seconds until done (or ``timeout_s`` passes); returns ``self``."""
+        from .batch import wait
+
+        return wait(self, timeout_s=timeout_s, interval_s=interval_s)
+
+    def cancel(self) -> Study:
+        """Cancel this study's unfinished batch jobs and collect them (their cells fail as cancelled)."""
+        from .batch import cancel
+
+        return cancel(self)
+
+    def _placeholder(self, index: int) -> tuple[str, str]:
+        """(status, reason) of a cell without a Result: pending on a batch job, or failed."""
+        if index in self.pending:
+            job = self.pending[index]
+            return "pending", f"batch job {job}: {self.job_states.get(job, 'JOB_STATE_PENDING')}"
+        return "failed", self.failures.get(index) or ""
 
     @property
     def axes(self) -> dict[str, list[Any]]:
@@ -119,7 +177,11 @@ class Study:
             r = self.results.get(cell.index)
             row: dict[str, Any] = {"cell": cell.index, **{k: _label(v) for k, v in cell.axes.items()},
                                    "prompt": cell.prompt}
-            if r is None:
+            if r is None and cell.index in self.pending:
+                row.update(status="pending", reason=self._placeholder(cell.index)[1], cost_usd=0.0,
+                           list_cost_usd=0.0, latency_s=None, cached=False, key=cell.request.key, path=None,
+                           error=None)
+            elif r is None:
                 row.update(status="failed", reason=None, cost_usd=0.0, list_cost_usd=0.0, latency_s=None,
                            cached=False, key=cell.request.key, path=None, error=self.failures.get(cell.index))
             else:
@@ -193,8 +255,7 @@ class Study:
                     sub = f"${r.list_cost_usd:.3f} · {r.latency_s:.1f}s" + (" · cached" if r.cached else "")
                 else:
                     ax.set_facecolor("#dddddd")
-                    status = r.status if r is not None else "failed"
-                    reason = (r.reason if r is not None else self.failures.get(cell.index)) or ""
+                    status, reason = (r.status, r.reason or "") if r is not None else self._placeholder(cell.index)
                     ax.text(0.5, 0.5, f"{status}\n{_wrap(reason, 28, 3)}", ha="center", va="center",
                             fontsize=7, transform=ax.transAxes, color="#700")
                     sub = status
@@ -224,8 +285,7 @@ class Study:
                 body = f'<img src="{thumbnail_data_uri(r.image, max_side)}" alt="cell {cell.index}">'
                 caption += f"<br><code>{html.escape(r.caption())}</code>"
             else:
-                status = r.status if r is not None else "failed"
-                reason = (r.reason if r is not None else self.failures.get(cell.index)) or ""
+                status, reason = (r.status, r.reason or "") if r is not None else self._placeholder(cell.index)
                 body = f'<div class="ph"><b>{html.escape(status)}</b><br>{html.escape(reason[:300])}</div>'
             cards.append(f'<figure>{body}<figcaption>{caption}<br><small>{html.escape(cell.prompt)}'
                          f"</small></figcaption></figure>")
@@ -242,6 +302,21 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
         path.write_text(page, encoding="utf-8")
         return path
 
+    def ratings(self, arm: str | None = None) -> pd.DataFrame:
+        """Bradley–Terry scores of the arms (default: ``model``, else the first axis) from the blind
+        judgements recorded for this study in the home (see :meth:`arena`), with bootstrap 95% intervals."""
+        from . import ratings as rt
+        from .widgets.arena import study_id
+
+        return rt.ratings(rt.load_judgements(self.plan.studio.store.home, study=study_id(self)),
+                          rt.arm_map(self, arm))
+
+    def arena(self, arm: str | None = None, **kwargs: Any) -> Any:
+        """The blind pairwise judging app for this study (:class:`toolkit.widgets.arena.Arena`)."""
+        from .widgets.arena import Arena
+
+        return Arena(self, arm, **kwargs)
+
     @property
     def spent_usd(self) -> float:
         return sum(r.cost_usd for r in self.results.values())
@@ -249,8 +324,10 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
     def __repr__(self) -> str:
         ok = sum(1 for r in self.results.values() if r.status == "ok")
         cached = sum(1 for r in self.results.values() if r.cached)
-        return (f"Study({len(self.cells)} cells: {ok} ok, {len(self.cells) - ok} not ok, {cached} from cache; "
-                f"spent ${self.spent_usd:.4f}, list ${sum(r.list_cost_usd for r in self.results.values()):.4f})")
+        pending = f", {len(self.pending)} pending in {len(set(self.pending.values()))} batch job(s)" if self.pending else ""
+        return (f"Study({len(self.cells)} cells: {ok} ok, {len(self.cells) - ok - len(self.pending)} not ok{pending}, "
+                f"{cached} from cache; spent ${self.spent_usd:.4f}, "
+                f"list ${sum(r.list_cost_usd for r in self.results.values()):.4f})")
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(repr(self))}</pre>" + self.df.head(20).to_html(na_rep="")

@@ -108,4 +108,4 @@ class ModelNotFoundError(ProviderError):
     """The provider does not know the model id (HTTP 404 NOT_FOUND)."""
 
 
-RETRYABLE_CODES = frozenset({408, 429, 500, 502, 503, 504})
+RETRYABLE_CODES = frozenset({408, 429, 500, 502, 503, 504, 524, 529})  # 524/529: OpenRouter upstream timeout/overload

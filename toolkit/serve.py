@@ -62,8 +62,9 @@ def write_app(name: str, folder: str | Path) -> Path:
 
 
 def voila_command(path: Path, port: int, open_browser: bool) -> list[str]:
-    exe = shutil.which("voila")
-    cmd = [exe] if exe else [sys.executable, "-m", "voila"]
+    # the voila next to this interpreter, so a venv's Voilà is used even when its bin/ is not on PATH
+    exe = Path(sys.executable).parent / "voila"
+    cmd = [str(exe)] if exe.exists() else ([found] if (found := shutil.which("voila")) else [sys.executable, "-m", "voila"])
     cmd += [str(path), f"--port={port}", "--Voila.ip=127.0.0.1"]
     if not open_browser:
         cmd.append("--no-browser")

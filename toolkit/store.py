@@ -2,7 +2,8 @@
 
 Layout of a home (``Studio(home=...)``, else ``$TOOLKIT_HOME``, else :func:`default_home`)::
 
-    ledger.sqlite            calls (one row per call) + cache (request key -> answer); WAL mode
+    ledger.sqlite            calls (one row per call) + cache (request key -> answer) + batches (submitted
+                             batch jobs, migration 2); WAL mode
     images/ab/abcdef....png  output images, named by the sha256 of the bytes the provider sent,
                              stored as received plus one metadata chunk (no decode/re-encode)
 
@@ -56,7 +57,46 @@ MIGRATIONS: tuple[str, ...] = (
         key TEXT PRIMARY KEY, created TEXT NOT NULL, backend TEXT, model TEXT, entry TEXT NOT NULL
     );
     """,
+    # 2: batch jobs (toolkit.batch). One row per submitted job: `cells` maps each request key to what
+    # rebuilds its Request, Result and ledger row later (prompt, operation, model, options, variant,
+    # n_inputs, the turns with input images by hash, the study's cell indices); `study` holds the study's
+    # axes and cells; `collected` is when a Studio claimed the job to collect it, `completed` when it
+    # finished. Never a credential.
+    """
+    CREATE TABLE batches (
+        name TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT, created TEXT NOT NULL, updated TEXT,
+        state TEXT, display_name TEXT, study_id TEXT, session TEXT, request_count INTEGER,
+        cells TEXT NOT NULL, study TEXT, collected TEXT, completed TEXT, error TEXT
+    );
+    CREATE INDEX batches_study ON batches(study_id);
+    """,
+    # 3: the local record of chat turns (toolkit.chat), every branch and failure included. `parent` is the
+    # turn it continued from; `inputs` (JSON list) and `output` (JSON or NULL) are {sha256, mime, path}
+    # refs into images/; `interaction_id` is the Interactions API id (NULL on generate_content);
+    # `restarted` marks a turn that re-seeded an expired conversation from the last saved image. Never a
+    # credential.
+    """
+    CREATE TABLE chat_turns (
+        chat_id TEXT NOT NULL, turn INTEGER NOT NULL, parent INTEGER, created TEXT NOT NULL, api TEXT,
+        backend TEXT, model TEXT, prompt TEXT, inputs TEXT NOT NULL, output TEXT, text TEXT, options TEXT,
+        status TEXT NOT NULL, reason TEXT, interaction_id TEXT, previous_interaction_id TEXT,
+        restarted INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0, key TEXT, session TEXT,
+        PRIMARY KEY (chat_id, turn)
+    );
+    CREATE INDEX chat_turns_interaction ON chat_turns(interaction_id);
+    """,
 )
+BATCH_COLUMNS = (
+    "name", "backend", "model", "created", "updated", "state", "display_name", "study_id", "session",
+    "request_count", "cells", "study", "collected", "completed", "error",
+)
+_BATCH_JSON = ("cells", "study")
+CHAT_TURN_COLUMNS = (
+    "chat_id", "turn", "parent", "created", "api", "backend", "model", "prompt", "inputs", "output", "text",
+    "options", "status", "reason", "interaction_id", "previous_interaction_id", "restarted", "cached", "key",
+    "session",
+)
+_CHAT_JSON = ("inputs", "output", "options")
 
 
 def default_home() -> Path:
@@ -202,6 +242,114 @@ class Store:
     def cache_keys(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT key FROM cache ORDER BY created")]
+
+    # -- batch jobs (migration 2) ---------------------------------------------------------------------
+    def batch_add(self, job: Mapping[str, Any]) -> None:
+        """Record a submitted batch job (``cells`` and ``study`` are JSON-encoded here)."""
+        extra = set(job) - set(BATCH_COLUMNS)
+        if extra:
+            raise KeyError(f"unknown batch columns: {sorted(extra)}")
+        cols = [c for c in BATCH_COLUMNS if c in job]
+        values = [json.dumps(job[c]) if c in _BATCH_JSON else job[c] for c in cols]
+        with self._tx() as conn:
+            conn.execute(f"INSERT INTO batches ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+
+    def batch_update(self, name: str, **fields: Any) -> None:
+        """Change columns of a recorded job (``state``, ``updated``, ``study``, ``completed``, ``error``, ...)."""
+        extra = set(fields) - set(BATCH_COLUMNS[1:])
+        if extra:
+            raise KeyError(f"unknown batch columns: {sorted(extra)}")
+        if not fields:
+            return
+        values = [json.dumps(v) if c in _BATCH_JSON else v for c, v in fields.items()]
+        with self._tx() as conn:
+            conn.execute(f"UPDATE batches SET {', '.join(f'{c} = ?' for c in fields)} WHERE name = ?",
+                         [*values, name])
+
+    def batch_update_study(self, study_id: str, study: Mapping[str, Any]) -> None:
+        """Store the final ``study`` JSON on every job of that study."""
+        with self._tx() as conn:
+            conn.execute("UPDATE batches SET study = ? WHERE study_id = ?", (json.dumps(study), study_id))
+
+    def batch_get(self, name: str) -> dict[str, Any] | None:
+        """A recorded job as a dict (``cells`` and ``study`` decoded), or None."""
+        rows = self._batch_rows("SELECT * FROM batches WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def batch_list(self, study_id: str | None = None) -> list[dict[str, Any]]:
+        """Recorded jobs, oldest first (optionally one study's)."""
+        if study_id is None:
+            return self._batch_rows("SELECT * FROM batches ORDER BY created, rowid", ())
+        return self._batch_rows("SELECT * FROM batches WHERE study_id = ? ORDER BY created, rowid", (study_id,))
+
+    def _batch_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            for c in _BATCH_JSON:
+                r[c] = json.loads(r[c]) if r[c] else {}
+        return rows
+
+    def batch_claim(self, name: str, now: str, stale_before: str) -> bool:
+        """Atomically claim a job for collection; False when another collector holds a fresh claim.
+
+        A claim older than ``stale_before`` on a job never marked ``completed`` (its collector died) can be
+        taken over; the new collector skips the cells that already have their ledger row.
+        """
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE batches SET collected = ? WHERE name = ? AND completed IS NULL "
+                "AND (collected IS NULL OR collected < ?)", (now, name, stale_before),
+            )
+            return cur.rowcount == 1
+
+    def batch_calls(self, name: str) -> list[dict[str, Any]]:
+        """Ledger rows written when collecting job ``name`` (``group_id`` = job name, ``tier`` = batch)."""
+        with self._lock:
+            cur = self._conn.execute(
+                "SELECT * FROM calls WHERE group_id = ? AND tier = 'batch' ORDER BY id", (name,))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            r["paths"] = json.loads(r["paths"]) if r["paths"] else []
+            r["cached"] = bool(r["cached"])
+        return rows
+
+    # -- chat turns (toolkit.chat) --------------------------------------------------------------------
+    def add_chat_turn(self, row: Mapping[str, Any]) -> int:
+        """Record one chat turn; its ``turn`` index (0, 1, ... per chat) is assigned here and returned."""
+        extra = set(row) - set(CHAT_TURN_COLUMNS)
+        if extra or "turn" in row:
+            raise KeyError(f"unknown or reserved chat_turns columns: {sorted(extra | ({'turn'} & set(row)))}")
+        cols = [c for c in CHAT_TURN_COLUMNS if c in row]
+        values = [json.dumps(row[c]) if c in _CHAT_JSON else row[c] for c in cols]
+        with self._tx() as conn:  # max + 1 inside the write transaction: two writers never share an index
+            turn = conn.execute("SELECT COALESCE(MAX(turn) + 1, 0) FROM chat_turns WHERE chat_id = ?",
+                                (row["chat_id"],)).fetchone()[0]
+            conn.execute(f"INSERT INTO chat_turns (turn, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+                         [turn, *values])
+        return int(turn)
+
+    def chat_turns(self, chat_id: str) -> list[dict[str, Any]]:
+        """A chat's recorded turns, oldest first (JSON columns decoded, flags as bool)."""
+        with self._lock:
+            cur = self._conn.execute("SELECT * FROM chat_turns WHERE chat_id = ? ORDER BY turn", (chat_id,))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            for c in _CHAT_JSON:
+                r[c] = json.loads(r[c]) if r[c] else None
+            r["inputs"] = r["inputs"] or []
+            r["restarted"], r["cached"] = bool(r["restarted"]), bool(r["cached"])
+        return rows
+
+    def chat_ids(self) -> list[str]:
+        """Ids of the chats recorded in this home, most recently active first."""
+        with self._lock:
+            return [r[0] for r in self._conn.execute(
+                "SELECT chat_id FROM chat_turns GROUP BY chat_id ORDER BY MAX(created) DESC")]
 
     # -- images ---------------------------------------------------------------------------------------
     def image_relpath(self, sha256: str, mime: str) -> str:

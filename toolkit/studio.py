@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import pricing, registry
 from .backends.base import Backend, Reply
+from .backends.fal import FalBackend
 from .backends.gemini import GeminiBackend, env_api_key
 from .backends.offline import OfflineBackend
+from .backends.openrouter import OpenRouterBackend
 from .errors import (
     BudgetExceededError,
     ConfigError,
@@ -48,8 +50,8 @@ if TYPE_CHECKING:
     from .compare import Plan, Study
     from .packs import Manifest
 
-BACKENDS = ("auto", "gemini", "offline")
-PLANNED_BACKENDS = ("vertex", "openrouter", "fal")
+BACKENDS = ("auto", "gemini", "offline", "openrouter", "fal")
+PLANNED_BACKENDS = ("vertex",)
 MAX_N = 16
 MAX_PROMPT_CHARS = 100_000
 __version__ = "0.1.0"
@@ -64,16 +66,19 @@ class Studio:
 
     Parameters
     ----------
-    backend : {"auto", "gemini", "offline"} or a Backend instance
+    backend : {"auto", "gemini", "offline", "openrouter", "fal"} or a Backend instance
         ``"auto"`` (default) uses the Gemini API when ``api_key``, ``GOOGLE_API_KEY`` or ``GEMINI_API_KEY``
-        is set, else the offline simulator. The choice shows in ``repr(studio)`` and in every Result.
+        is set, else the offline simulator (it never picks OpenRouter or fal by itself). ``"openrouter"``
+        needs ``OPENROUTER_API_KEY`` (or ``api_key=``); ``"fal"`` needs ``FAL_KEY`` (or ``FAL_KEY_ID`` +
+        ``FAL_KEY_SECRET``, or ``api_key=``). The choice shows in ``repr(studio)`` and in every Result.
     model : str, optional
         Model id or alias (``"nano-banana-2"``, ...). Default: :data:`toolkit.registry.DEFAULT_MODEL`.
     api_key : str, optional
-        Overrides the environment. Never written anywhere or shown.
+        The chosen backend's key; overrides the environment. Never written anywhere or shown.
     base_url : str, optional
-        Another endpoint for the Gemini backend (gateway, proxy, ``FakeGeminiServer``); without it the
-        SDK's ``GOOGLE_GEMINI_BASE_URL`` is honoured.
+        Another endpoint for the chosen backend (gateway, proxy, or a loopback fake: ``FakeGeminiServer``,
+        ``FakeOpenRouterServer``, ``FakeFalServer``). Without it: ``GOOGLE_GEMINI_BASE_URL`` (Gemini),
+        ``OPENROUTER_BASE_URL`` (OpenRouter), ``FAL_QUEUE_RUN_HOST`` / ``FAL_RUN_HOST`` (fal).
     home : path, optional
         Where the ledger, cache and images live; default ``$TOOLKIT_HOME`` or
         ``~/.local/share/flash-image-toolkit``.
@@ -88,6 +93,13 @@ class Studio:
     replay : path, optional
         A replay pack (``TOOLKIT_REPLAY`` by default): its recorded answers replay at $0 with no network;
         other requests go to the configured backend, or with ``replay_strict=True`` return ``no_image``.
+    gemini_api : {"interactions", "generate_content"}
+        How :meth:`chat` carries a conversation on the Gemini backend. ``"interactions"`` (default): the
+        Interactions API keeps it on the server and each turn uploads only its own text and images
+        (restarting from the last saved image when the server state expired). ``"generate_content"``:
+        every turn replays the whole history. One-shot calls, studies and batch jobs always use
+        ``generate_content`` (Interactions has no Batch API and no finish reasons); other backends always
+        replay. See :mod:`toolkit.chat`.
 
     ``TOOLKIT_BUDGET_USD`` in the environment sets the default ``budget_usd`` (a per-seat cap for workshops).
 
@@ -118,9 +130,16 @@ class Studio:
         rate_limit: RateLimit | dict[str, RateLimit] | None = None,
         replay: str | os.PathLike | None = None,
         replay_strict: bool = False,
+        gemini_api: str = "interactions",
     ) -> None:
-        key = Secret(api_key) if api_key else (Secret(k) if (k := env_api_key()) else None)
-        self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s)
+        from .backends.interactions import check_gemini_api
+
+        self.gemini_api = check_gemini_api(gemini_api)
+        self._interactions: Backend | None = None  # the Interactions transport, built by the first chat
+        explicit_key = Secret(api_key) if api_key else None
+        key = explicit_key or (Secret(k) if (k := env_api_key()) else None)
+        self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s,
+                                          explicit_key=explicit_key)
         self.model = registry.resolve(model, warn=True)
         self.store = Store(home)
         replay = replay if replay is not None else (os.environ.get("TOOLKIT_REPLAY") or None)
@@ -140,6 +159,7 @@ class Studio:
         self.max_input_side = max_input_side
         self._spent = 0.0
         self._reserved = 0.0
+        self._batch_reserved: dict[str, float] = {}  # batch job -> its estimate, held in _reserved until collected
         self._money_lock = threading.Lock()
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         if isinstance(rate_limit, dict):
@@ -152,7 +172,7 @@ class Studio:
     @staticmethod
     def _make_backend(
         backend: str | Backend, key: Secret | None, base_url: str | None, api_version: str | None,
-        timeout_s: float, simulated_latency_s: float,
+        timeout_s: float, simulated_latency_s: float, *, explicit_key: Secret | None = None,
     ) -> Backend:
         if not isinstance(backend, str):
             if isinstance(backend, Backend):
@@ -170,6 +190,11 @@ class Studio:
                     "or pass api_key=... . Without a key, use backend='offline' (the simulator)."
                 )
             return GeminiBackend(key, base_url=base_url, api_version=api_version, timeout_s=timeout_s)
+        # OpenRouter and fal read their own env keys (never the Gemini key) when none is passed.
+        if name == "openrouter":
+            return OpenRouterBackend(explicit_key, base_url=base_url, timeout_s=timeout_s)
+        if name == "fal":
+            return FalBackend(explicit_key, base_url=base_url, timeout_s=timeout_s)
         if name in PLANNED_BACKENDS:
             raise ConfigError(f"backend={backend!r} is not available in this version yet. Use one of: "
                               f"{', '.join(BACKENDS)}.")
@@ -230,11 +255,17 @@ class Studio:
             raise InputError(f"fuse() needs at least two images, got {len(images)}; use edit() for one.")
         return self._call("fuse", prompt, images, (), **_call_options(options))
 
-    def chat(self, model: str | None = None) -> Chat:
-        """A multi-turn editing conversation (history replayed exactly, thought signatures included)."""
+    def chat(self, model: str | None = None, *, gemini_api: str | None = None, resume: str | None = None) -> Chat:
+        """A multi-turn editing conversation.
+
+        On the Gemini backend it runs on the Interactions API by default (state on the server, each turn
+        uploads only itself); ``gemini_api="generate_content"`` (here or on the Studio) replays the whole
+        history, thought signatures included, as every other backend does. ``resume=chat_id`` continues a
+        chat recorded in this home. See :class:`~toolkit.chat.Chat`.
+        """
         from .chat import Chat
 
-        return Chat(self, model)
+        return Chat(self, model, gemini_api=gemini_api, resume=resume)
 
     def estimate(
         self,
@@ -273,7 +304,7 @@ class Studio:
         return build_plan(self, prompt, **axes)
 
     def compare(self, prompt: str | list[str], *, progress: bool = True, refresh: bool = False,
-                **axes: Any) -> Study:
+                mode: str = "sync", **axes: Any) -> Study:
         """Run an X/Y/Z comparison study and return a :class:`~toolkit.compare.Study`.
 
         ``prompt`` may hold ``{placeholders}`` filled from keyword axes; ``replace={"cat": ["cat", "dog"]}``
@@ -283,20 +314,49 @@ class Studio:
         installed). The plan is priced first and refused above the budget before anything is sent; failed
         cells are kept as placeholders; running it again replays from the cache at $0.
 
+        ``mode="batch"`` submits the cells that are not cached through the provider's Batch API (50% of the
+        list price; one job per model) and returns at once: pending cells show ``status="pending"`` in
+        ``study.df``, ``study.refresh()`` collects finished jobs into the same cache and ledger
+        (``tier="batch"``), and :meth:`resume` picks a job up from another Studio or process. See
+        :mod:`toolkit.batch`.
+
         Examples
         --------
         >>> study = studio.compare("A {animal} at {time}", animal=["cat", "owl"], time=["noon", "night"])  # doctest: +SKIP
         >>> study.grid(rows="animal", cols="time")                                                        # doctest: +SKIP
         """
-        return self.plan(prompt, refresh=refresh, **axes).run(progress=progress, refresh=refresh)
+        if mode not in ("sync", "batch"):
+            raise OptionError(f"mode={mode!r}: use 'sync' (send now and wait) or 'batch' (the Batch API, 50% price).")
+        return self.plan(prompt, refresh=refresh, **axes).run(progress=progress, refresh=refresh, mode=mode)
 
-    def _check_plan_budget(self, plan: Plan, refresh: bool) -> None:
-        if self.budget_usd is None or plan.estimate_usd <= 0:
+    def resume(self, job_name: str) -> Study:
+        """Rebuild the study a batch job belongs to (from this home) and collect what has finished.
+
+        Works from a new Studio, session or process on the same home. Cells of finished jobs are collected
+        into the cache and the ledger (once: a job already collected is rebuilt from the cache and its
+        ledger rows, writing no new rows); ``study.refresh()`` picks up jobs still running.
+        """
+        from .batch import resume
+
+        return resume(self, job_name)
+
+    def batches(self) -> pd.DataFrame:
+        """Batch jobs recorded in this home: name, model, state, cells, created, collected, study id."""
+        import pandas as pd
+
+        cols = ["name", "backend", "model", "state", "requests", "created", "collected", "display_name", "study_id"]
+        rows = [{**{c: job.get(c) for c in cols}, "requests": job["request_count"], "collected": job["completed"]}
+                for job in self.store.batch_list()]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _check_plan_budget(self, plan: Plan, refresh: bool, estimate_usd: float | None = None) -> None:
+        estimate = plan.estimate_usd if estimate_usd is None else estimate_usd  # batch mode passes batch prices
+        if self.budget_usd is None or estimate <= 0:
             return
         with self._money_lock:
             committed = self._spent + self._reserved
-        if committed + plan.estimate_usd > self.budget_usd + 1e-12:
-            raise BudgetExceededError(committed, plan.estimate_usd, self.budget_usd)
+        if committed + estimate > self.budget_usd + 1e-12:
+            raise BudgetExceededError(committed, estimate, self.budget_usd)
 
     def export_pack(self, path: str | os.PathLike, *, keys: Iterable[str] | None = None, since: Any = None,
                     until: Any = None, session: str | None = None, notebook: str | None = None) -> Manifest:
@@ -372,7 +432,9 @@ class Studio:
         prompt_tokens = sum(pricing.estimate_text_tokens(t.text) for t in request.turns)
         return pricing.estimate_usage(info, prompt_tokens, sizes, request.options.image_size)
 
-    async def _execute(self, requests: list[Request], info: registry.ModelInfo, refresh: bool) -> Result:
+    async def _execute(self, requests: list[Request], info: registry.ModelInfo, refresh: bool,
+                       backend: Backend | None = None) -> Result:
+        # backend: another transport for these requests (a chat's Interactions API); None = self.backend
         clock = Stopwatch()
         group = requests[0].key[:12] if len(requests) > 1 else None
         results: dict[int, Result] = {}
@@ -389,7 +451,8 @@ class Studio:
         self._reserve(estimate, misses, info, group)
         errors: list[str] = []
         try:
-            outcomes = await asyncio.gather(*(self._send(r, info, group) for r in misses), return_exceptions=True)
+            outcomes = await asyncio.gather(*(self._send(r, info, group, backend) for r in misses),
+                                            return_exceptions=True)
         finally:
             with self._money_lock:
                 self._reserved -= estimate
@@ -423,7 +486,8 @@ class Studio:
                 self._record(req, info, status="refused", error=str(err), group=group, latency_s=0.0, attempts=0)
             raise err
 
-    async def _send(self, req: Request, info: registry.ModelInfo, group: str | None) -> Result:
+    async def _send(self, req: Request, info: registry.ModelInfo, group: str | None,
+                    backend: Backend | None = None) -> Result:
         sem = self._semaphore()
         async with sem:
             clock = Stopwatch()
@@ -432,7 +496,7 @@ class Studio:
             async def attempt() -> Reply:
                 async with limiter.slot():
                     try:
-                        reply = await self.backend.generate(req)
+                        reply = await (backend or self.backend).generate(req)
                     except ProviderError as e:
                         if e.code == 429:
                             limiter.on_throttled(e.retry_after_s)
@@ -470,11 +534,15 @@ class Studio:
         return meta
 
     def _finish(self, req: Request, info: registry.ModelInfo, reply: Reply, latency: float, attempts: int,
-                group: str | None) -> Result:
+                group: str | None, tier: str = "standard") -> Result:
         created = _now()
         usage = pricing.normalize_usage(reply.usage)
         list_cost = pricing.list_cost(info, usage)
-        cost = list_cost if self.backend.spends_money else 0.0
+        # the ledger's list_cost_usd stays the standard list price; a batch answer costs its batch price
+        spend = list_cost if tier == "standard" else pricing.list_cost(info, usage, tier=tier)
+        # Money actually spent: the provider's own figure when the backend reports one (OpenRouter's
+        # usage.cost, fal's flat price per image), else the list price of the usage.
+        cost = float(reply.extra.get("cost_usd", spend)) if self.backend.spends_money else 0.0
         meta = self._metadata(req, created, reply.response_id, cost, list_cost)
         outputs, files = [], []
         for img in reply.images:
@@ -501,7 +569,7 @@ class Studio:
                 "images": [f["sha256"] for f in files], "files": files, "model_turn": turn, "metadata": meta,
             }
             self.store.cache_put(req.key, req.backend, req.model, entry, created)
-        self._record(req, info, result=result, group=group)
+        self._record(req, info, result=result, group=group, tier=tier)
         with self._money_lock:
             self._spent += cost
         return result
@@ -539,7 +607,7 @@ class Studio:
             raise OSError(f"stored image {ref['path']} does not match its recorded hash")
         return part
 
-    def _replay(self, req: Request, info: registry.ModelInfo, group: str | None) -> Result | None:
+    def _replay(self, req: Request, info: registry.ModelInfo, group: str | None, record: bool = True) -> Result | None:
         clock = Stopwatch()
         entry = self.store.cache_get(req.key)
         if entry is None:
@@ -570,12 +638,13 @@ class Studio:
             key=req.key, response_id=entry.get("response_id"), outputs=outputs, model_turn=turn, request=req,
             attempts=0, created=_now(), metadata=entry.get("metadata", {}),
         )
-        self._record(req, info, result=result, group=group)
+        if record:  # False when a collected batch job is rebuilt: its cells already have their rows
+            self._record(req, info, result=result, group=group)
         return result
 
     def _record(self, req: Request, info: registry.ModelInfo, *, result: Result | None = None, status: str = "",
                 error: str | None = None, group: str | None = None, latency_s: float = 0.0,
-                attempts: int = 1) -> None:
+                attempts: int = 1, tier: str = "standard") -> None:
         u = result.usage if result else {}
         self.store.add_call({
             "ts": result.created if result else _now(), "session": self.session,
@@ -592,7 +661,7 @@ class Studio:
             "paths": result.paths if result else [], "error": error,
             "attempts": result.attempts if result else attempts, "group_id": group, "variant": req.variant,
             "aspect_ratio": req.options.aspect_ratio, "image_size": req.options.image_size,
-            "seed": req.options.seed, "tier": "standard",
+            "seed": req.options.seed, "tier": tier,
         })
 
 

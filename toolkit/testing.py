@@ -2,13 +2,14 @@
 
 The server speaks enough of ``generativelanguage.googleapis.com`` for the real google-genai SDK (and for
 plain HTTP clients) to be pointed at it with ``HttpOptions(base_url=...)``: ``generateContent``,
-``streamGenerateContent`` (SSE), ``countTokens``, ``models.list`` and ``models.get``, under ``/v1``,
-``/v1beta`` or ``/v1alpha`` and behind an optional path prefix. Successful calls are answered with images
+``streamGenerateContent`` (SSE), ``countTokens``, ``models.list`` and ``models.get``, the Batch API
+(``batchGenerateContent``, ``batches.get/list/cancel/delete``) and the Files API (resumable upload, get,
+list, delete, download), under ``/v1``, ``/v1beta`` or ``/v1alpha`` and behind an optional path prefix. Successful calls are answered with images
 from the offline simulator (:func:`toolkit.simulator.render`), so pixel sizes, MIME types and token counts
 look like the real model's. Tests script what the next calls get (:meth:`FakeGeminiServer.enqueue`) or
 inject faults at random (``faults=``), and read back what was sent (:attr:`FakeGeminiServer.requests`).
 
-Wire facts come from ``shared/reference/gemini-image-api.md`` (sections 1, 2, 3, 4.3 and 11). Where the
+Wire facts come from ``shared/reference/gemini-image-api.md`` (sections 1, 2, 3, 4.3, 5 and 11). Where the
 fake has to choose something the real API does not document, the choice is written next to the code.
 """
 
@@ -40,7 +41,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import registry
 from .registry import ModelInfo
 
-__all__ = ["FakeGeminiServer", "Outcome", "RecordedRequest"]
+__all__ = ["FakeBatch", "FakeFile", "FakeGeminiServer", "Outcome", "RecordedRequest"]
 
 REDACTED = "<redacted>"
 
@@ -95,6 +96,18 @@ _THOUGHT_SIGNATURE_HELP = (
 
 _ROUTE = re.compile(r"^(?P<prefix>(?:/[^/]+)*?)/(?P<version>v1|v1beta|v1alpha)/(?P<rest>.*)$")
 _MODELS_ROUTE = re.compile(r"^models(?:/(?P<model>[^:/]+)(?::(?P<method>[A-Za-z]+))?)?/?$")
+_FILES_ROUTE = re.compile(r"^files(?:/(?P<id>[^:/]+)(?::(?P<method>download))?)?/?$")
+_BATCHES_ROUTE = re.compile(r"^batches(?:/(?P<id>[^:/]+)(?::(?P<method>cancel))?)?/?$")
+
+# Batch API (reference section 5). The real @type names say v1main whatever the path version.
+_BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
+_BATCH_OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput"
+_BATCH_LIVE = frozenset({"BATCH_STATE_PENDING", "BATCH_STATE_RUNNING"})
+_BATCH_STATES = frozenset({
+    "BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED", "BATCH_STATE_FAILED",
+    "BATCH_STATE_CANCELLED", "BATCH_STATE_EXPIRED",
+})
+INLINE_BATCH_LIMIT_BYTES = 20 * 1024 * 1024  # "inlined requests up to a 20 MB total" (reference section 5)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -286,7 +299,10 @@ class RecordedRequest:
     model : str or None
         Model id from the path, without ``models/``.
     action : str or None
-        ``generateContent``, ``streamGenerateContent``, ``countTokens``, ``list`` or ``get``.
+        ``generateContent``, ``streamGenerateContent``, ``countTokens``, ``list`` or ``get`` (models);
+        ``batchGenerateContent``, ``batches.get``, ``batches.list``, ``batches.cancel``, ``batches.delete``;
+        ``files.create`` (upload start), ``files.upload`` (a chunk), ``files.get``, ``files.list``,
+        ``files.delete``, ``files.download``.
     query : dict
         Query parameters; ``key`` is replaced by ``"<redacted>"``.
     headers : dict
@@ -315,6 +331,60 @@ class RecordedRequest:
     def is_call(self) -> bool:
         """True for ``generateContent`` and ``streamGenerateContent`` requests."""
         return self.action in _CALL_METHODS
+
+
+@dataclass(frozen=True)
+class FakeBatch:
+    """A snapshot of one batch job held by the fake (see :attr:`FakeGeminiServer.batches`).
+
+    Attributes
+    ----------
+    name : str
+        ``batches/<id>``.
+    model : str
+        Model id, without ``models/``.
+    display_name : str or None
+        ``batch.displayName`` as sent.
+    state : str
+        ``BATCH_STATE_PENDING``, ``_RUNNING``, ``_SUCCEEDED``, ``_FAILED``, ``_CANCELLED`` or ``_EXPIRED``.
+    source : str
+        ``"inline"`` (``inputConfig.requests``) or ``"file"`` (``inputConfig.fileName``).
+    input_file, output_file : str or None
+        ``files/...`` names of the JSONL input and (file input, once done) the JSONL output.
+    keys : tuple
+        Each request's key (``metadata.key`` inline, ``key`` in JSONL), in order.
+    outcomes : tuple of str
+        The :attr:`Outcome.kind` each request took when the job was created.
+    polls : int
+        ``GET batches/<id>`` requests seen so far.
+    """
+
+    name: str
+    model: str
+    display_name: str | None
+    state: str
+    source: str
+    input_file: str | None
+    output_file: str | None
+    keys: tuple[str | None, ...]
+    outcomes: tuple[str, ...]
+    polls: int
+
+
+@dataclass(frozen=True)
+class FakeFile:
+    """A file held by the fake's Files API (see :attr:`FakeGeminiServer.files`).
+
+    ``source`` is ``"UPLOADED"`` (sent through the resumable upload) or ``"GENERATED"`` (a batch job's
+    JSONL output, the only kind that can be downloaded).
+    """
+
+    name: str
+    display_name: str | None
+    mime_type: str
+    data: bytes = field(repr=False)
+    source: str = "UPLOADED"
+    created: float = field(default=0.0, repr=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -353,11 +423,21 @@ class FakeGeminiServer:
         The date the fake believes it is, for model availability: a model past its registry
         ``shutdown`` (or before its ``released`` date) answers 404 and is not listed. Defaults to the
         real date.
+    batch_polls_until_done : int
+        A batch job is ``BATCH_STATE_PENDING`` when created, ``BATCH_STATE_RUNNING`` on the ``GET``
+        polls before this one, and finishes (its requests are answered) on ``GET`` number
+        ``batch_polls_until_done`` (default 2; 1 or less finishes on the first poll).
+    batch_seconds_until_done : float, optional
+        When set, a batch job finishes on the first poll at least this many seconds after it was
+        created, instead of counting polls.
+    batch_inline_limit_bytes : int
+        A ``batchGenerateContent`` body larger than this is refused with 400, as the real API refuses
+        inlined requests past 20 MB (the default); tests lower it.
 
     Attributes
     ----------
-    api_key, latency_s, today : see Parameters
-        Plain attributes; a test may change them while the server runs.
+    api_key, latency_s, today, batch_polls_until_done, batch_seconds_until_done, batch_inline_limit_bytes
+        See Parameters. Plain attributes; a test may change them while the server runs.
     static_image : bytes or None
         Settable; None switches back to the simulator.
 
@@ -375,6 +455,17 @@ class FakeGeminiServer:
     * ``promptTokensDetails`` lists IMAGE only when the prompt had images (the real API omits zero
       modalities).
     * Thought-signature positions in the 400 message are 1-based (see ``_decode_and_check_history``).
+    * Batch jobs: each request of a job takes the next scripted (or fault) outcome when the job is
+      *created*, in request order, so ``enqueue("ok", "blocked", "503")`` before ``batches.create``
+      scripts the first three requests. The answers are built when the job finishes, by the same code
+      as ``generateContent``. HTTP-level outcomes become that request's ``error`` entry: ``error``
+      keeps its code and message; ``drop``, ``html`` and ``malformed`` (which have no meaning inside a
+      batch) become 500 ``INTERNAL``; ``stall`` answers normally. Batch requests are not counted in
+      :attr:`call_count`. ``batchStats`` counts are int64 strings, zero counts omitted (proto3 JSON).
+      Cancelling a finished job is a no-op; ``DELETE`` forgets a job without cancelling it.
+    * Files API: the upload-session URL (``?upload_id=...``) is its own credential, as on Google's
+      upload front end, so chunks are accepted without the API key. Uploaded files cannot be
+      downloaded (only a batch job's generated output can), as the SDK documents.
 
     Examples
     --------
@@ -407,6 +498,9 @@ class FakeGeminiServer:
         faults: Mapping[str | Outcome, float] | None = None,
         fault_seed: int = 0,
         today: dt.date | None = None,
+        batch_polls_until_done: int = 2,
+        batch_seconds_until_done: float | None = None,
+        batch_inline_limit_bytes: int = INLINE_BATCH_LIMIT_BYTES,
     ) -> None:
         if latency_s < 0:
             raise ValueError("latency_s must be >= 0.")
@@ -427,6 +521,17 @@ class FakeGeminiServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        from .interactions_fake import FakeInteractions
+
+        #: The Interactions API (``/v1|v1beta/interactions``): script, expire and inspect it here.
+        self.interactions = FakeInteractions(self)
+        self.batch_polls_until_done = int(batch_polls_until_done)
+        self.batch_seconds_until_done = batch_seconds_until_done
+        self.batch_inline_limit_bytes = int(batch_inline_limit_bytes)
+        self._batches: dict[str, _Batch] = {}
+        self._files: dict[str, FakeFile] = {}
+        self._uploads: dict[str, _Upload] = {}
+        self._batch_numbers = itertools.count(1_000_000)  # response ids apart from generateContent's
 
     @property
     def static_image(self) -> bytes | None:
@@ -528,12 +633,49 @@ class FakeGeminiServer:
             return self._calls
 
     def reset(self) -> None:
-        """Forget recorded requests, scripted outcomes and the call counter; reseed the fault RNG."""
+        """Forget recorded requests, scripted outcomes, the call counter, batch jobs and files; reseed the fault RNG."""
         with self._lock:
             self._queue.clear()
             self._requests.clear()
             self._calls = 0
             self._rng = random.Random(self.fault_seed)
+            self._batches.clear()
+            self._files.clear()
+            self._uploads.clear()
+        self.interactions.reset()
+
+    @property
+    def batches(self) -> list[FakeBatch]:
+        """A snapshot of the batch jobs the fake holds, in creation order (deleted ones are gone)."""
+        with self._lock:
+            return [b.snapshot() for b in self._batches.values()]
+
+    @property
+    def files(self) -> dict[str, FakeFile]:
+        """A snapshot of the Files API store: ``files/<id>`` -> :class:`FakeFile`."""
+        with self._lock:
+            return dict(self._files)
+
+    def set_batch_state(self, name: str, state: str, message: str | None = None) -> None:
+        """Force a batch job into a terminal state (``BATCH_STATE_FAILED``, ``_EXPIRED``, ``_CANCELLED``).
+
+        Lets tests reach the outcomes the real service decides on its own (a job that failed as a whole,
+        one that expired after 48 hours). A ``FAILED`` job carries ``error`` (``message``, code 500) in
+        its Operation. Its requests are never answered.
+        """
+        state = state.upper()
+        if not state.startswith("BATCH_STATE_"):
+            state = "BATCH_STATE_" + state
+        if state not in _BATCH_STATES - _BATCH_LIVE - {"BATCH_STATE_SUCCEEDED"}:
+            raise ValueError(f"set_batch_state takes FAILED, CANCELLED or EXPIRED, not {state!r}.")
+        with self._lock:
+            batch = self._batches.get(name if name.startswith("batches/") else f"batches/{name}")
+            if batch is None:
+                raise KeyError(f"no batch job {name!r}")
+            batch.state = state
+            batch.ended = batch.updated = time.time()
+            if state == "BATCH_STATE_FAILED":
+                batch.error = {"code": 13, "message": message or "The batch job failed."}
 
     def __repr__(self) -> str:
         where = self.base_url if self._httpd is not None else "stopped"
@@ -554,6 +696,19 @@ class FakeGeminiServer:
                     record = _replace(record, outcome=outcome.kind)
             self._requests.append(record)
             return outcome, number
+
+    def _batch_outcomes(self, n: int) -> tuple[list[Outcome], list[int]]:
+        """Outcomes (scripted first, then faults) and answer numbers for the n requests of a new batch."""
+        with self._lock:
+            outcomes = [self._queue.popleft() if self._queue else self._draw_fault() for _ in range(n)]
+            return outcomes, [next(self._batch_numbers) for _ in range(n)]
+
+    def _batch(self, batch_id: str | None) -> _Batch:
+        with self._lock:
+            batch = self._batches.get(f"batches/{batch_id}")
+        if batch is None:
+            raise _ApiError(404, "Requested entity was not found.")
+        return batch
 
     def _draw_fault(self) -> Outcome:
         if not self._faults:
@@ -1141,6 +1296,212 @@ def _model_json(info: ModelInfo) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Batch API and Files API (reference section 5)
+# --------------------------------------------------------------------------------------------------
+
+
+def _route(method: str, prefix: str, rest: str, query: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """``(action, model, resource id)`` for the part of a path after the version segment."""
+    mm = _MODELS_ROUTE.match(rest)
+    if mm:
+        model = mm["model"]
+        if mm["method"]:
+            return (mm["method"] if method == "POST" else None), model, None
+        if method == "GET":
+            return ("get" if model else "list"), model, None
+        return None, model, None
+    fm = _FILES_ROUTE.match(rest)
+    if fm:
+        file_id = fm["id"]
+        if prefix.endswith("/upload"):  # POST /upload/{v}/files starts a session; ?upload_id= sends to it
+            if file_id is None and method == "POST":
+                return ("files.upload" if "upload_id" in query else "files.create"), None, None
+            return None, None, None
+        if fm["method"] == "download":  # /{v}/files/x:download and /download/{v}/files/x:download
+            return ("files.download" if method == "GET" else None), None, file_id
+        if prefix.endswith("/download"):
+            return None, None, None
+        if file_id is None:
+            return ("files.list" if method == "GET" else None), None, None
+        return {"GET": "files.get", "DELETE": "files.delete"}.get(method), None, file_id
+    bm = _BATCHES_ROUTE.match(rest)
+    if bm:
+        batch_id = bm["id"]
+        if bm["method"] == "cancel":
+            return ("batches.cancel" if method == "POST" else None), None, batch_id
+        if batch_id is None:
+            return ("batches.list" if method == "GET" else None), None, None
+        return {"GET": "batches.get", "DELETE": "batches.delete"}.get(method), None, batch_id
+    return None, None, None
+
+
+def _page(query: Mapping[str, str]) -> tuple[int, int]:
+    try:
+        size = max(1, min(1000, int(query.get("pageSize") or 50)))
+        start = max(0, int(query.get("pageToken") or 0))
+    except ValueError:
+        raise _ApiError(400, "Invalid page size or page token.") from None
+    return start, size
+
+
+def _rfc3339(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class _BatchItem:
+    key: str | None
+    metadata: Any  # echoed back with an inlined response
+    body: Any  # the GenerateContentRequest
+    outcome: Outcome
+    number: int
+    error: _ApiError | None = None  # the item could not be read (no request, a bad JSONL line)
+
+
+@dataclass
+class _Batch:
+    name: str
+    model: str
+    version: str
+    display_name: str | None
+    source: str
+    input_file: str | None
+    items: list[_BatchItem]
+    created: float
+    updated: float
+    state: str = "BATCH_STATE_PENDING"
+    polls: int = 0
+    ended: float | None = None
+    results: list[dict[str, Any]] | None = None  # per item: {"response": ...} or {"error": ...}
+    output_file: str | None = None
+    error: dict[str, Any] | None = None  # the Operation's google.rpc.Status of a FAILED job
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> FakeBatch:
+        return FakeBatch(
+            name=self.name, model=self.model, display_name=self.display_name, state=self.state,
+            source=self.source, input_file=self.input_file, output_file=self.output_file,
+            keys=tuple(i.key for i in self.items), outcomes=tuple(i.outcome.kind for i in self.items),
+            polls=self.polls,
+        )
+
+
+@dataclass
+class _Upload:
+    id: str
+    display_name: str | None
+    name: str | None
+    mime_type: str
+    size: int
+    data: bytearray
+
+
+def _advance(fake: FakeGeminiServer, job: _Batch) -> None:
+    """One poll: PENDING/RUNNING until the job is due, then answer every request (SUCCEEDED)."""
+    with job.lock:
+        job.polls += 1
+        if job.state not in _BATCH_LIVE:
+            return
+        if fake.batch_seconds_until_done is not None:
+            due = time.time() - job.created >= fake.batch_seconds_until_done
+        else:
+            due = job.polls >= fake.batch_polls_until_done
+        if not due:
+            job.state, job.updated = "BATCH_STATE_RUNNING", time.time()
+            return
+        results = [_batch_result(fake, job, item) for item in job.items]
+        if job.source == "file":
+            lines = [json.dumps({"key": item.key, **r}, separators=(",", ":"))
+                     for item, r in zip(job.items, results, strict=True)]
+            out = FakeFile(f"files/batch-{job.name.removeprefix('batches/')}", f"{job.name} responses",
+                           "application/jsonl", ("\n".join(lines) + "\n").encode(), "GENERATED", time.time())
+            with fake._lock:
+                fake._files[out.name] = out
+            job.output_file = out.name
+        job.results = results
+        job.state = "BATCH_STATE_SUCCEEDED"
+        job.ended = job.updated = time.time()
+
+
+def _status_json(err: _ApiError) -> dict[str, Any]:
+    return {"code": err.code, "message": err.message, "status": err.status}
+
+
+def _batch_result(fake: FakeGeminiServer, job: _Batch, item: _BatchItem) -> dict[str, Any]:
+    """One request of a batch, answered by the generateContent machinery: ``{"response"}`` or ``{"error"}``."""
+    if item.error is not None:
+        return {"error": _status_json(item.error)}
+    kind = item.outcome.kind
+    if kind == "error":
+        return {"error": _status_json(_error_for(item.outcome, job.model, job.version))}
+    if kind in ("drop", "html", "malformed"):  # transport faults have no meaning inside a batch
+        return {"error": _status_json(_ApiError(500))}
+    try:
+        req = _parse_generate(fake, job.version, job.model, "batchGenerateContent", item.body)
+        ans = _answer(fake, req, _OK if kind == "stall" else item.outcome, item.number)
+    except _ApiError as exc:
+        return {"error": _status_json(exc)}
+    return {"response": _response_json(ans)}
+
+
+def _operation(job: _Batch) -> dict[str, Any]:
+    """The long-running Operation for a batch job (reference section 5: the SDK reads ``metadata`` only)."""
+    n = len(job.items)
+    stats = {"requestCount": str(n)}  # int64 fields are JSON strings in proto3 JSON
+    if job.state in _BATCH_LIVE:
+        stats["pendingRequestCount"] = str(n)
+    elif job.results is not None:
+        ok = sum(1 for r in job.results if "response" in r)
+        if ok:
+            stats["successfulRequestCount"] = str(ok)
+        if n - ok:
+            stats["failedRequestCount"] = str(n - ok)
+    meta: dict[str, Any] = {"@type": _BATCH_TYPE, "model": f"models/{job.model}"}
+    if job.display_name is not None:
+        meta["displayName"] = job.display_name
+    meta.update(createTime=_rfc3339(job.created), updateTime=_rfc3339(job.updated))
+    if job.ended is not None:
+        meta["endTime"] = _rfc3339(job.ended)
+    meta.update(batchStats=stats, state=job.state, name=job.name)
+    op: dict[str, Any] = {"name": job.name, "metadata": meta}
+    if job.state in _BATCH_LIVE:
+        return op
+    op["done"] = True
+    if job.state == "BATCH_STATE_SUCCEEDED" and job.results is not None:
+        if job.output_file is not None:
+            output: dict[str, Any] = {"responsesFile": job.output_file}
+        else:
+            entries = []
+            for item, r in zip(job.items, job.results, strict=True):
+                entry = dict(r)
+                if item.metadata is not None:
+                    entry["metadata"] = item.metadata
+                entries.append(entry)
+            output = {"inlinedResponses": {"inlinedResponses": entries}}
+        meta["output"] = output  # what google-genai reads
+        op["response"] = {"@type": _BATCH_OUTPUT_TYPE, **output}  # what the REST docs show
+    elif job.error is not None:
+        op["error"] = dict(job.error)
+    return op
+
+
+def _file_json(f: FakeFile, base: str, version: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name}
+    if f.display_name:
+        out["displayName"] = f.display_name
+    digest = hashlib.sha256(f.data).hexdigest()
+    out.update(
+        mimeType=f.mime_type, sizeBytes=str(len(f.data)), createTime=_rfc3339(f.created),
+        updateTime=_rfc3339(f.created), expirationTime=_rfc3339(f.created + 48 * 3600),
+        sha256Hash=base64.b64encode(digest.encode()).decode(), uri=f"{base}/{version}/{f.name}", state="ACTIVE",
+        source=f.source,
+    )
+    if f.source == "GENERATED":
+        out["downloadUri"] = f"{base}/download/{version}/{f.name}:download?alt=media"
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------------
 
@@ -1221,29 +1582,25 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         key = headers.get("x-goog-api-key") or query.get("key")
+        path = unquote(split.path)
+        version = model = action = resource = None
+        prefix = ""
+        m = _ROUTE.match(path)
+        if m:
+            version, prefix = m["version"], m["prefix"]
+            action, model, resource = _route(self.command, prefix, m["rest"], query)
+
         raw = self._read_body()
         body: Any = None
         body_error = False
-        if raw:
+        if raw and action != "files.upload":  # upload chunks are the file's bytes, not JSON
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 body_error = True
 
-        path = unquote(split.path)
-        version = model = action = None
-        m = _ROUTE.match(path)
-        if m:
-            version = m["version"]
-            mm = _MODELS_ROUTE.match(m["rest"])
-            if mm:
-                model = mm["model"]
-                if mm["method"]:
-                    action = mm["method"] if self.command == "POST" else None
-                elif self.command == "GET":
-                    action = "get" if model else "list"
-
-        auth_error = fake._check_key(key)
+        # The upload-session URL is its own credential (Google's upload front end works that way).
+        auth_error = None if action == "files.upload" else fake._check_key(key)
         record = RecordedRequest(
             method=self.command, path=split.path, version=version, model=model,
             query={k: (REDACTED if k == "key" else v) for k, v in query.items()},
@@ -1264,6 +1621,17 @@ class _Handler(BaseHTTPRequestHandler):
                 self._generate(fake, version, model, action, body, outcome, number, split.query)
             elif action == "countTokens":
                 self._count_tokens(fake, version or "v1", model or "", body)
+            elif action == "batchGenerateContent":
+                assert version is not None and model is not None
+                self._batch_create(fake, version, model, body, len(raw))
+            elif action is not None and action.startswith("batches."):
+                self._batches_action(fake, action, resource, query)
+            elif action is not None and action.startswith("files."):
+                assert version is not None
+                self._files_action(fake, action, version, prefix, split.path, resource, body, raw, headers, query)
+            elif m is not None and version in ("v1", "v1beta") and m["rest"].split("/", 1)[0] == "interactions":
+                code, out = fake.interactions.handle(self.command, version, m["rest"], split.path, raw, body)
+                self._send(code, out, "application/json; charset=UTF-8")
             elif action == "list":
                 self._list_models(fake, query)
             elif action == "get":
@@ -1346,13 +1714,167 @@ class _Handler(BaseHTTPRequestHandler):
             details.append({"modality": "IMAGE", "tokenCount": images})
         self._send_json(200, {"totalTokens": text + images, "promptTokensDetails": details})
 
+    def _batch_create(self, fake: FakeGeminiServer, version: str, model_id: str, body: Any, size: int) -> None:
+        info = fake._model(model_id, version, "batchGenerateContent")
+        if size > fake.batch_inline_limit_bytes:
+            raise _ApiError(400, f"Request payload size exceeds the limit: {fake.batch_inline_limit_bytes} bytes.")
+        batch = _get(body, "batch")
+        if not isinstance(batch, Mapping):
+            raise _ApiError(400, "* BatchGenerateContentRequest.batch: batch is not specified\n")
+        config = _get(batch, "inputConfig")
+        requests = _get(_get(config, "requests"), "requests")
+        file_name = _get(config, "fileName")
+        entries: list[tuple[str | None, Any, Any, _ApiError | None]] = []
+        if requests is not None:
+            if not isinstance(requests, list):
+                raise _ApiError(400, "Invalid value at 'batch.input_config.requests.requests', expected a list.")
+            for item in requests:
+                metadata = _get(item, "metadata")
+                key = _get(metadata, "key")
+                request = _get(item, "request")
+                bad = None if isinstance(request, Mapping) else _ApiError(400, "The batch item has no request.")
+                entries.append((str(key) if key is not None else None, metadata, request, bad))
+            source = "inline"
+        elif file_name:
+            with fake._lock:
+                stored = fake._files.get(str(file_name))
+            if stored is None:
+                raise _ApiError(404, f"File {file_name} not found.")
+            for n, line in enumerate(stored.data.decode("utf-8", "replace").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    obj = None
+                if not isinstance(obj, Mapping):
+                    entries.append((None, None, None, _ApiError(400, f"Line {n} of {file_name} is not a JSON object.")))
+                    continue
+                key, request = obj.get("key"), _get(obj, "request")
+                bad = None if isinstance(request, Mapping) else _ApiError(400, f"Line {n} of {file_name} has no request.")
+                entries.append((str(key) if key is not None else None, None, request, bad))
+            source = "file"
+        else:
+            raise _ApiError(400, "* BatchGenerateContentRequest.batch.input_config: input_config is not specified\n")
+        if not entries:
+            raise _ApiError(400, "* BatchGenerateContentRequest.batch.input_config: the batch has no requests\n")
+        outcomes, numbers = fake._batch_outcomes(len(entries))
+        now = time.time()
+        job = _Batch(
+            name=f"batches/{secrets.token_hex(10)}", model=info.id, version=version,
+            display_name=_get(batch, "displayName"), source=source,
+            input_file=str(file_name) if source == "file" else None,
+            items=[_BatchItem(k, meta, req, out, num, bad)
+                   for (k, meta, req, bad), out, num in zip(entries, outcomes, numbers, strict=True)],
+            created=now, updated=now,
+        )
+        with fake._lock:
+            fake._batches[job.name] = job
+        self._send_json(200, _operation(job))
+
+    def _batches_action(self, fake: FakeGeminiServer, action: str, resource: str | None,
+                        query: Mapping[str, str]) -> None:
+        if action == "batches.list":
+            with fake._lock:
+                jobs = list(fake._batches.values())
+            start, size = _page(query)
+            payload: dict[str, Any] = {"operations": [_operation(j) for j in jobs[start:start + size]]}
+            if start + size < len(jobs):
+                payload["nextPageToken"] = str(start + size)
+            self._send_json(200, payload)
+            return
+        job = fake._batch(resource)
+        if action == "batches.get":
+            _advance(fake, job)
+            self._send_json(200, _operation(job))
+        elif action == "batches.cancel":
+            with job.lock:
+                if job.state in _BATCH_LIVE:
+                    job.state = "BATCH_STATE_CANCELLED"
+                    job.ended = job.updated = time.time()
+            self._send_json(200, {})
+        else:  # batches.delete
+            with fake._lock:
+                fake._batches.pop(job.name, None)
+            self._send_json(200, {})
+
+    def _files_action(self, fake: FakeGeminiServer, action: str, version: str, prefix: str, path: str,
+                      resource: str | None, body: Any, raw: bytes, headers: Mapping[str, str],
+                      query: Mapping[str, str]) -> None:
+        base = fake.base_url + prefix.removesuffix("/upload").removesuffix("/download")
+        if action == "files.create":
+            if headers.get("x-goog-upload-protocol", "").lower() != "resumable" or \
+                    headers.get("x-goog-upload-command", "").lower() != "start":
+                raise _ApiError(400, "Only resumable uploads are supported: send X-Goog-Upload-Protocol: resumable "
+                                     "and X-Goog-Upload-Command: start.")
+            meta = _get(body, "file") or {}
+            size = _int64(headers.get("x-goog-upload-header-content-length")) or _int64(_get(meta, "sizeBytes"))
+            mime = headers.get("x-goog-upload-header-content-type") or _get(meta, "mimeType")
+            if size is None or not mime:
+                raise _ApiError(400, "The upload needs X-Goog-Upload-Header-Content-Length and a MIME type.")
+            upload = _Upload(secrets.token_urlsafe(24), _get(meta, "displayName"), _get(meta, "name"), str(mime),
+                             size, bytearray())
+            with fake._lock:
+                fake._uploads[upload.id] = upload
+            url = f"{fake.base_url}{path}?upload_id={upload.id}&upload_protocol=resumable"
+            self._send(200, b"", "text/plain; charset=utf-8", [
+                f"x-goog-upload-url: {url}", "x-goog-upload-status: active",
+                "x-goog-upload-chunk-granularity: 8388608",
+            ])
+            return
+        if action == "files.upload":
+            with fake._lock:
+                upload = fake._uploads.get(query.get("upload_id", ""))
+            if upload is None:
+                raise _ApiError(404, "The upload session was not found or has expired.")
+            command = headers.get("x-goog-upload-command", "").lower()
+            offset = _int64(headers.get("x-goog-upload-offset"))
+            if "upload" in command:
+                if offset is not None and offset != len(upload.data):
+                    raise _ApiError(400, f"Invalid upload offset {offset}: {len(upload.data)} bytes were received.")
+                upload.data += raw
+            if "finalize" not in command:
+                self._send(200, b"", "text/plain; charset=utf-8", [
+                    "x-goog-upload-status: active", f"x-goog-upload-size-received: {len(upload.data)}"])
+                return
+            if len(upload.data) != upload.size:
+                raise _ApiError(400, f"The upload declared {upload.size} bytes but {len(upload.data)} were sent.")
+            name = upload.name if upload.name and upload.name.startswith("files/") else f"files/{secrets.token_hex(6)}"
+            stored = FakeFile(name, upload.display_name, upload.mime_type, bytes(upload.data), "UPLOADED", time.time())
+            with fake._lock:
+                fake._uploads.pop(upload.id, None)
+                fake._files[name] = stored
+            self._send(200, _encode({"file": _file_json(stored, base, version)}),
+                       "application/json; charset=UTF-8", ["x-goog-upload-status: final"])
+            return
+        if action == "files.list":
+            with fake._lock:
+                files = list(fake._files.values())
+            start, size = _page(query)
+            payload: dict[str, Any] = {"files": [_file_json(f, base, version) for f in files[start:start + size]]}
+            if start + size < len(files):
+                payload["nextPageToken"] = str(start + size)
+            self._send_json(200, payload)
+            return
+        with fake._lock:
+            stored = fake._files.get(f"files/{resource}")
+        if stored is None:
+            raise _ApiError(404, f"File files/{resource} not found.", status="NOT_FOUND")
+        if action == "files.get":
+            self._send_json(200, _file_json(stored, base, version))
+        elif action == "files.delete":
+            with fake._lock:
+                fake._files.pop(stored.name, None)
+            self._send_json(200, {})
+        else:  # files.download
+            if stored.source != "GENERATED":
+                raise _ApiError(400, "Only generated files can be downloaded; files created by upload cannot.",
+                                status="FAILED_PRECONDITION")
+            self._send(200, stored.data, stored.mime_type)
+
     def _list_models(self, fake: FakeGeminiServer, query: Mapping[str, str]) -> None:
         models = [_model_json(m) for m in registry.MODELS if fake._available(m)]
-        try:
-            size = max(1, min(1000, int(query.get("pageSize") or 50)))
-            start = max(0, int(query.get("pageToken") or 0))
-        except ValueError:
-            raise _ApiError(400, "Invalid page size or page token.") from None
+        start, size = _page(query)
         payload: dict[str, Any] = {"models": models[start:start + size]}
         if start + size < len(models):
             payload["nextPageToken"] = str(start + size)
@@ -1383,9 +1905,9 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: close")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
+    def _send(self, code: int, body: bytes, content_type: str, headers: list[str] | None = None) -> None:
         self._responded = True
-        head = self._head(code, content_type, [f"Content-Length: {len(body)}"])
+        head = self._head(code, content_type, [*(headers or []), f"Content-Length: {len(body)}"])
         if len(body) < 65536:
             self.wfile.write(head + body)
         else:  # no copy of a multi-megabyte body; TCP_NODELAY keeps two writes from stalling

@@ -157,7 +157,7 @@ def test_last_non_thought_image_is_taken(gemini, server):
 
 
 def test_chat_replays_thought_signatures(gemini, server):
-    chat = gemini.chat()
+    chat = gemini.chat(gemini_api="generate_content")  # the full-replay path (Interactions is the default)
     first = chat.send("a red boat", image_size="512")
     second = chat.send("make it night time", image_size="512")  # the fake answers 400 without signatures
     assert first.status == second.status == "ok"
@@ -166,7 +166,7 @@ def test_chat_replays_thought_signatures(gemini, server):
     assert any(p.get("thoughtSignature") or p.get("thought_signature") for p in model_parts)
     # a new Chat replays both turns from the cache, then continues on the server with the signatures intact
     calls = server.call_count
-    again = gemini.chat()
+    again = gemini.chat(gemini_api="generate_content")
     assert again.send("a red boat", image_size="512").cached
     assert again.send("make it night time", image_size="512").cached
     assert server.call_count == calls

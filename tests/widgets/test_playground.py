@@ -244,3 +244,29 @@ def test_only_user_warnings_become_notes(app, studio, monkeypatch):
     with pytest.warns(DeprecationWarning, match="library internals"):
         app.generate_button.click()
     assert [(n.title, n.detail) for n in app.notices] == [("Note", "input was downscaled")]
+
+
+def test_backend_dropdown_switches_and_explains_missing_keys(tmp_path, monkeypatch):
+    import toolkit as tk
+    from toolkit.widgets import Playground
+
+    studio = tk.Studio(backend="offline", home=tmp_path / "home")
+    app = Playground(studio)
+    assert [k for _, k in app.backend.options] == ["offline"]
+    with tk.FakeFalServer() as fal:
+        monkeypatch.setenv("FAL_KEY", "fal-test-key-0000")
+        monkeypatch.setenv("FAL_QUEUE_RUN_HOST", fal.base_url)
+        app = Playground(studio)
+        assert "fal" in [k for _, k in app.backend.options]
+        app.backend.value = "fal"
+        assert app.studio.backend.kind == "fal" and app.meter.studio is app.studio
+        assert all(tk.registry.lookup(m).fal_app for _, m in app.model.options)
+        app.backend.value = "offline"
+        assert app.studio is studio  # the same Studio comes back
+    app.switch_backend("gemini") if False else None
+    monkeypatch.delenv("FAL_KEY")
+    app2 = Playground(studio)
+    app2.backend.options = [("Gemini API", "gemini"), ("Offline simulator", "offline")]
+    app2.backend.value = "gemini"  # no key: a message, and the dropdown goes back
+    assert app2.studio is studio and app2.backend.value == "offline"
+    assert "GEMINI_API_KEY" in app2.message.value

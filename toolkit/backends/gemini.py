@@ -8,11 +8,30 @@ every REST example use ``v1beta``, and a ``responseModalities`` rejection has be
 Retries are ours, not the SDK's (its default is one attempt, and it ignores ``RetryInfo``): the SDK is
 built with no retry options and :func:`toolkit.runner.with_retries` decides, honouring the server's
 ``retryDelay`` on 429.
+
+Batch mode (reference section 5): :meth:`GeminiBackend.submit_batch` sends one job per model with
+``client.aio.batches.create``, inline while the serialised requests stay under
+``batch_inline_limit_bytes`` (18 MB by default: the API refuses inline bodies past 20 MB) and otherwise as a
+JSONL file uploaded with ``client.aio.files.upload``. :meth:`GeminiBackend.poll_batch` reads each answer as
+wire JSON and parses it with :func:`parse_response`, exactly like a ``generateContent`` reply.
+
+Why wire JSON and not the SDK's typed ``BatchJob``: google-genai 3.3.0 converts a batch answer through
+``_Candidate_from_mldev``, which drops ``finishMessage`` (the human-readable refusal), and its ``JobError``
+drops the error's ``status`` name; ``model_dump(mode="json", by_alias=True, exclude_none=True)`` cannot bring
+back what was dropped (checked against the fake; thought signatures, images, finish reasons and usage do
+survive). So the operation is fetched with the SDK's own API client (``client.aio._api_client.async_request
+("get", "batches/<id>", {})``, the very call ``batches.get`` makes, so auth, base URL, API version, timeout
+and error mapping stay the SDK's) and the JSONL output file with ``client.aio.files.download`` (raw bytes
+already). That client is private API: if a later SDK lacks it, :meth:`GeminiBackend.poll_batch` falls back
+to the typed ``batches.get`` plus ``model_dump`` and loses only ``finishMessage``
+(``raw_batch_json=False`` forces the fallback).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import io
 import json
 import os
 import re
@@ -23,10 +42,13 @@ from .. import registry
 from ..errors import ConfigError, ModelNotFoundError, ProviderError
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, scrub
-from .base import Reply, ReplyImage, classify
+from .base import TERMINAL_JOB_STATES, BatchStatus, Reply, ReplyImage, classify
 
 DEFAULT_API_VERSION = "v1beta"
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
+#: Largest serialised batch sent inline; above it the requests go as an uploaded JSONL file. The API refuses
+#: inline requests past 20 MB in total; the margin covers the envelope and the SDK's own encoding.
+BATCH_INLINE_LIMIT_BYTES = 18_000_000
 
 
 def env_api_key() -> str | None:
@@ -59,10 +81,20 @@ class GeminiBackend:
         Default ``"v1beta"`` (see the module docstring).
     timeout_s : float
         Per-request timeout (the SDK takes milliseconds; we convert).
+    batch_inline_limit_bytes : int
+        :meth:`submit_batch` sends a job inline while its serialised requests stay under this size, and as
+        an uploaded JSONL file otherwise (default :data:`BATCH_INLINE_LIMIT_BYTES`). Settable.
+
+    Attributes
+    ----------
+    raw_batch_json : bool
+        True (default) reads batch answers as wire JSON (see the module docstring); False uses the SDK's
+        typed objects dumped back to JSON, which loses ``finishMessage``.
     """
 
     kind: ClassVar[str] = "gemini"
     spends_money: ClassVar[bool] = True
+    raw_batch_json: bool = True
 
     def __init__(
         self,
@@ -71,6 +103,7 @@ class GeminiBackend:
         base_url: str | None = None,
         api_version: str | None = None,
         timeout_s: float = 180.0,
+        batch_inline_limit_bytes: int = BATCH_INLINE_LIMIT_BYTES,
     ) -> None:
         from google import genai
         from google.genai import types
@@ -88,6 +121,7 @@ class GeminiBackend:
             api_version = DEFAULT_API_VERSION
         self.api_version = api_version or os.environ.get("GOOGLE_GENAI_API_VERSION", "")
         self.timeout_s = timeout_s
+        self.batch_inline_limit_bytes = int(batch_inline_limit_bytes)
         http = types.HttpOptions(base_url=base_url, api_version=api_version, timeout=int(timeout_s * 1000))
         self._client = genai.Client(api_key=self._key.reveal(), http_options=http)
         self._types = types
@@ -118,7 +152,7 @@ class GeminiBackend:
             contents.append(t.Content(role=turn.role, parts=parts))
         return contents
 
-    def _config(self, request: Request) -> Any:
+    def _config(self, request: Request, *, raw: bool = True) -> Any:
         t = self._types
         o = request.options
         image_config = None
@@ -126,7 +160,7 @@ class GeminiBackend:
             image_config = t.ImageConfig(aspect_ratio=o.aspect_ratio, image_size=o.image_size)
         return t.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"], image_config=image_config, seed=o.seed,
-            temperature=o.temperature, should_return_http_response=True,
+            temperature=o.temperature, should_return_http_response=True if raw else None,
         )
 
     async def generate(self, request: Request) -> Reply:
@@ -149,6 +183,103 @@ class GeminiBackend:
         if not isinstance(body, dict):
             raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the reply was not a JSON object")
         return parse_response(body)
+
+    # -- batch mode -----------------------------------------------------------------------------------------
+    async def submit_batch(self, requests: list[Request], display_name: str, *,
+                           inline_limit_bytes: int | None = None) -> str:
+        """Submit requests of one model as one Batch API job (50% of the standard price); returns its name.
+
+        Each request is keyed by its :attr:`~toolkit.request.Request.key` (``metadata.key`` inline, ``key``
+        in JSONL), so the answers map back to cache keys. Inline when the serialised requests are smaller
+        than ``inline_limit_bytes`` (default :attr:`batch_inline_limit_bytes`), else a JSONL file uploaded
+        with the Files API and named in ``inputConfig.fileName``.
+
+        Raises
+        ------
+        ValueError
+            Requests of several models, duplicate keys, or none.
+        ProviderError
+            The upload or the job creation failed.
+        """
+        _check_batch(requests)
+        model = requests[0].model
+        limit = self.batch_inline_limit_bytes if inline_limit_bytes is None else inline_limit_bytes
+        lines = [json.dumps({"key": r.key, "request": request_json(r)}, separators=(",", ":")) for r in requests]
+        t = self._types
+        config = t.CreateBatchJobConfig(display_name=display_name)
+        try:
+            if sum(len(line) for line in lines) < limit:
+                src: Any = [t.InlinedRequest(contents=self._contents(r), config=self._config(r, raw=False),
+                                             metadata={"key": r.key}) for r in requests]
+            else:
+                data = ("\n".join(lines) + "\n").encode("utf-8")
+                uploaded = await self._client.aio.files.upload(
+                    file=io.BytesIO(data),
+                    config=t.UploadFileConfig(mime_type="application/jsonl", display_name=display_name),
+                )
+                src = uploaded.name
+            job = await self._client.aio.batches.create(model=model, src=src, config=config)
+        except Exception as e:
+            mapped = to_provider_error(e, model)
+            if mapped is None:
+                raise
+            raise mapped from None
+        if not job.name:
+            raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the batch job was created without a name")
+        return job.name
+
+    async def poll_batch(self, job_name: str) -> BatchStatus:
+        """The job's state; once done, every answer parsed from wire JSON (see the module docstring)."""
+        try:
+            op = await self._operation(job_name)
+            status = _batch_status(job_name, op)
+            if status.done:
+                output = _get(op.get("metadata"), "output") or op.get("response") or {}
+                inlined = _get(_get(output, "inlinedResponses", "inlined_responses"),
+                               "inlinedResponses", "inlined_responses")
+                file_name = _get(output, "responsesFile", "responses_file")
+                model = str(_get(op.get("metadata"), "model") or "").removeprefix("models/") or None
+                if inlined:  # in request order; "#n" stands for the n-th request if its key was not echoed
+                    for n, entry in enumerate(inlined):
+                        key = _get(_get(entry, "metadata") or {}, "key")
+                        status.results[str(key) if key is not None else f"#{n}"] = _batch_answer(entry, model)
+                elif file_name:
+                    data = await self._client.aio.files.download(file=file_name)
+                    for line in data.decode("utf-8").splitlines():
+                        if line.strip():
+                            entry = json.loads(line)
+                            if isinstance(entry, dict) and entry.get("key") is not None:
+                                status.results[str(entry["key"])] = _batch_answer(entry, model)
+        except Exception as e:
+            mapped = to_provider_error(e, None)
+            if mapped is None:
+                raise
+            raise mapped from None
+        return status
+
+    async def cancel_batch(self, job_name: str) -> None:
+        """Ask the Batch API to cancel the job (``batches.cancel``)."""
+        try:
+            await self._client.aio.batches.cancel(name=job_name)
+        except Exception as e:
+            mapped = to_provider_error(e, None)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    async def _operation(self, job_name: str) -> dict[str, Any]:
+        """The job's long-running Operation as wire JSON (typed fallback: see the module docstring)."""
+        api = getattr(self._client.aio, "_api_client", None)
+        request = getattr(api, "async_request", None)
+        if self.raw_batch_json and request is not None:
+            name = job_name if job_name.startswith("batches/") else f"batches/{job_name}"
+            response = await request("get", name, {})
+            body = json.loads(response.body) if response.body else {}
+            if not isinstance(body, dict):
+                raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the batch job was not a JSON object")
+            return body
+        job = await self._client.aio.batches.get(name=job_name)
+        return _operation_from_typed(job)
 
     def list_models(self) -> list[str]:
         """Image-capable model ids the key can use (live ``models.list``)."""
@@ -269,6 +400,143 @@ def parse_response(body: dict[str, Any]) -> Reply:
         response_id=response_id, model_version=model_version,
         model_turn=Turn("model", tuple(turn_parts)) if turn_parts else None, extra=extra,
     )
+
+
+# -- batch ----------------------------------------------------------------------------------------------
+def request_json(request: Request) -> dict[str, Any]:
+    """A request as the wire ``GenerateContentRequest`` (camelCase, standard base64), as in a batch JSONL line.
+
+    The same contents and generation config the SDK sends for :meth:`GeminiBackend.generate`.
+    """
+    contents = []
+    for turn in request.turns:
+        parts: list[dict[str, Any]] = []
+        for p in turn.parts:
+            if isinstance(p, TextPart):
+                d: dict[str, Any] = {"text": p.text}
+            else:
+                d = {"inlineData": {"mimeType": p.mime, "data": base64.b64encode(p.data).decode("ascii")}}
+            if p.thought:
+                d["thought"] = True
+            if p.thought_signature:
+                d["thoughtSignature"] = base64.b64encode(p.thought_signature).decode("ascii")
+            parts.append(d)
+        contents.append({"role": turn.role, "parts": parts})
+    o = request.options
+    gen: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"]}
+    image = {k: v for k, v in (("aspectRatio", o.aspect_ratio), ("imageSize", o.image_size)) if v}
+    if image:
+        gen["imageConfig"] = image
+    if o.seed is not None:
+        gen["seed"] = o.seed
+    if o.temperature is not None:
+        gen["temperature"] = o.temperature
+    return {"contents": contents, "generationConfig": gen}
+
+
+def _check_batch(requests: list[Request]) -> None:
+    if not requests:
+        raise ValueError("A batch job needs at least one request.")
+    models = {r.model for r in requests}
+    if len(models) > 1:
+        raise ValueError(f"A batch job runs one model (the Batch API is per model); got {sorted(models)}.")
+    keys = [r.key for r in requests]
+    if len(set(keys)) != len(keys):
+        raise ValueError("A batch job's requests must have distinct keys (send each identical request once).")
+
+
+def job_state(state: Any) -> str:
+    """``BATCH_STATE_X`` (Gemini API) or ``JOB_STATE_X`` (SDK) -> ``JOB_STATE_X``, as google-genai maps it."""
+    name = str(getattr(state, "name", state) or "JOB_STATE_UNSPECIFIED")
+    return "JOB_STATE_" + name.removeprefix("BATCH_STATE_") if name.startswith("BATCH_STATE_") else name
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    head, dot, tail = text.partition(".")
+    if dot:  # RFC 3339 allows nanoseconds; fromisoformat takes at most microseconds
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        tail = tail[:min(digits, 6)] + tail[digits:]
+        text = f"{head}.{tail}"
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _batch_status(job_name: str, op: dict[str, Any]) -> BatchStatus:
+    meta = op.get("metadata") or {}
+    state = job_state(_get(meta, "state"))
+    done = bool(op.get("done")) or state in TERMINAL_JOB_STATES
+    message = scrub(str(_get(op.get("error"), "message") or "")) or None  # a FAILED job's google.rpc.Status
+    start, end = _timestamp(_get(meta, "createTime", "create_time")), _timestamp(_get(meta, "endTime", "end_time"))
+    elapsed = (end - start).total_seconds() if start and end else None
+    return BatchStatus(name=str(op.get("name") or job_name), state=state, done=done, error=message,
+                       elapsed_s=elapsed)
+
+
+# google.rpc.Code numbers (what a google.rpc.Status inside an Operation carries) -> (name, HTTP code).
+_RPC_CODES = {
+    1: ("CANCELLED", 499), 2: ("UNKNOWN", 500), 3: ("INVALID_ARGUMENT", 400), 4: ("DEADLINE_EXCEEDED", 504),
+    5: ("NOT_FOUND", 404), 7: ("PERMISSION_DENIED", 403), 8: ("RESOURCE_EXHAUSTED", 429),
+    9: ("FAILED_PRECONDITION", 400), 13: ("INTERNAL", 500), 14: ("UNAVAILABLE", 503), 16: ("UNAUTHENTICATED", 401),
+}
+
+
+def _batch_answer(entry: dict[str, Any], model: str | None) -> Reply | ProviderError:
+    """One ``{"response"}`` / ``{"error"}`` entry of a batch's output -> Reply or ProviderError."""
+    response = _get(entry, "response")
+    if isinstance(response, dict):
+        return parse_response(response)
+    err = _get(entry, "error") if isinstance(_get(entry, "error"), dict) else {}
+    try:
+        code: int | None = int(err.get("code")) if err.get("code") is not None else None
+    except (TypeError, ValueError):
+        code = None
+    status = err.get("status")
+    if code is not None and code < 100:  # a google.rpc.Code number rather than an HTTP status
+        status = status or _RPC_CODES.get(code, ("UNKNOWN", 500))[0]
+        code = _RPC_CODES.get(code, ("UNKNOWN", 500))[1]
+    message = scrub(str(err.get("message") or "")) or "the batch returned neither a response nor an error"
+    if code in (429, 500, 502, 503, 504):
+        hint = ("this request failed inside the batch job and was not retried; run the study again to send only "
+                "the cells that failed (the others replay from the cache).")
+    else:
+        hint = _hint(code, status, message, model)
+    return ProviderError("gemini", code, status, message, hint=hint)
+
+
+def _operation_from_typed(job: Any) -> dict[str, Any]:
+    """The typed ``BatchJob`` back to the Operation's wire shape (the fallback; loses ``finishMessage``)."""
+
+    def dump(obj: Any) -> Any:
+        return obj.model_dump(mode="json", by_alias=True, exclude_none=True) if obj is not None else None
+
+    state = job_state(job.state)
+    meta: dict[str, Any] = {"state": state, "model": job.model,
+                            "createTime": job.create_time.isoformat() if job.create_time else None,
+                            "endTime": job.end_time.isoformat() if job.end_time else None}
+    dest = job.dest
+    if dest is not None and dest.inlined_responses is not None:
+        entries = []
+        for r in dest.inlined_responses:
+            entry: dict[str, Any] = {"metadata": r.metadata or {}}
+            if r.response is not None:
+                entry["response"] = dump(r.response)
+            else:
+                entry["error"] = dump(r.error) or {}
+            entries.append(entry)
+        meta["output"] = {"inlinedResponses": {"inlinedResponses": entries}}
+    elif dest is not None and dest.file_name:
+        meta["output"] = {"responsesFile": dest.file_name}
+    op: dict[str, Any] = {"name": job.name, "metadata": meta, "done": state in TERMINAL_JOB_STATES}
+    if job.error is not None:
+        op["error"] = dump(job.error)
+    return op
 
 
 # -- errors ---------------------------------------------------------------------------------------------

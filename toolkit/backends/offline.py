@@ -2,19 +2,42 @@
 
 Deterministic (the seed comes from the request key), spends nothing, and reports the usage the real
 model would bill, so cost lessons hold offline. Every image carries a visible "OFFLINE SIMULATOR" mark.
+
+It also simulates batch mode (``submit_batch`` / ``poll_batch`` / ``cancel_batch``) so notebooks can show
+the whole flow without a key: see :meth:`OfflineBackend.submit_batch`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from PIL import Image
 
 from .. import registry, simulator
+from ..errors import ProviderError
 from ..request import ImagePart, Request, TextPart, Turn
-from .base import Reply, ReplyImage, classify
+from .base import BatchStatus, Reply, ReplyImage, classify
+
+
+@dataclass
+class _OfflineJob:
+    requests: list[Request]
+    display_name: str
+    created: float = field(default_factory=time.monotonic)
+    state: str = "JOB_STATE_PENDING"
+    results: dict[str, Reply | ProviderError] = field(default_factory=dict)
+    elapsed_s: float | None = None
+
+
+# Process-wide, so a new Studio (a new OfflineBackend) in the same process can resume a job.
+_JOBS: dict[str, _OfflineJob] = {}
+_JOBS_LOCK = threading.Lock()
 
 
 class OfflineBackend:
@@ -75,6 +98,57 @@ class OfflineBackend:
 
     def list_models(self) -> list[str]:
         return [m.id for m in registry.MODELS if not m.is_shut_down()]
+
+    # -- simulated batch mode -------------------------------------------------------------------------------
+    async def submit_batch(self, requests: list[Request], display_name: str) -> str:
+        """Record a simulated batch job and return its name (``offline-batches/<id>``); nothing runs yet.
+
+        The first :meth:`poll_batch` runs every request through the simulator and completes the job
+        (``JOB_STATE_SUCCEEDED``), so a notebook shows submit -> pending -> refresh -> collected with no
+        key and no wait. Jobs live in this process only: a new process does not know them and polling one
+        there answers 404 (``JOB_STATE_NOT_FOUND`` in a study). The simulator is deterministic, so running
+        the study again gives the same images.
+        """
+        if not requests:
+            raise ValueError("A batch job needs at least one request.")
+        if len({r.model for r in requests}) > 1:
+            raise ValueError("A batch job runs one model; submit one job per model.")
+        name = f"offline-batches/{uuid.uuid4().hex[:16]}"
+        with _JOBS_LOCK:
+            _JOBS[name] = _OfflineJob(list(requests), display_name)
+        return name
+
+    async def poll_batch(self, job_name: str) -> BatchStatus:
+        """Complete the job on its first poll (every request through :meth:`generate`), then report it."""
+        with _JOBS_LOCK:
+            job = _JOBS.get(job_name)
+            run_now = job is not None and job.state == "JOB_STATE_PENDING"
+            if run_now:
+                job.state = "JOB_STATE_RUNNING"  # a concurrent poll sees it running, never twice rendered
+        if job is None:
+            raise ProviderError("offline", 404, "NOT_FOUND",
+                                f"no simulated batch job {job_name!r} in this process (simulated jobs live in the "
+                                f"process that submitted them)",
+                                hint="run the study again: the simulator is deterministic and gives the same images.")
+        if run_now:
+            replies = await asyncio.gather(*(self.generate(r) for r in job.requests))
+            with _JOBS_LOCK:
+                if job.state == "JOB_STATE_RUNNING":  # not cancelled meanwhile
+                    job.results = {r.key: reply for r, reply in zip(job.requests, replies, strict=True)}
+                    job.state = "JOB_STATE_SUCCEEDED"
+                job.elapsed_s = time.monotonic() - job.created
+        with _JOBS_LOCK:
+            done = job.state not in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING")
+            return BatchStatus(job_name, job.state, done, dict(job.results) if done else {},
+                               elapsed_s=job.elapsed_s if done else None)
+
+    async def cancel_batch(self, job_name: str) -> None:
+        """Cancel a simulated job that has not completed yet (a no-op once it has)."""
+        with _JOBS_LOCK:
+            job = _JOBS.get(job_name)
+            if job is not None and job.state in ("JOB_STATE_PENDING", "JOB_STATE_RUNNING"):
+                job.state = "JOB_STATE_CANCELLED"
+                job.elapsed_s = time.monotonic() - job.created
 
     def __repr__(self) -> str:
         return f"OfflineBackend(latency_s={self.latency_s})"

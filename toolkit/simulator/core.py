@@ -292,6 +292,9 @@ def render(
     if operation == "edit":
         parsed = edits.parse_instruction(clean)
         if not parsed.ops:
+            placed = _place(clean, images[0], model, aspect_ratio, image_size, rng)
+            if placed is not None:  # "put the character in a kitchen": a new scene with the subject in it
+                return answer(*placed)
             return answer(None, edits.not_understood_text(clean, parsed), "NO_IMAGE", edits.vocabulary_message())
         return answer(*_edit(parsed, _to_rgb(images[0]), model, aspect_ratio, image_size, rng))
     return answer(*_fuse(clean, images, model, aspect_ratio, image_size, rng))
@@ -326,6 +329,43 @@ def _edit(parsed: edits.Parsed, src: Image.Image, model: ModelInfo, aspect_ratio
     if parsed.unknown_nouns:
         text += f" I cannot draw: {', '.join(parsed.unknown_nouns)}."
     return _finish(fit(work, _pixel_size(model, ar, image_size)), model, None), text
+
+
+_PLACEMENT_CUES = ("place ", "put ", "in this scene", "into a", "into the", "scene:", "in a new scene")
+
+
+def _place(prompt: str, src: Image.Image, model: ModelInfo, aspect_ratio: str | None, image_size: str | None,
+           rng: np.random.Generator) -> tuple[SimImage, str] | None:
+    """Draw the scene the prompt names and composite the input's subject into it (character/product shots).
+
+    Used only when the instruction is not an edit the vocabulary knows, and it names a setting or time of
+    day, or asks to place the subject somewhere drawable. None when neither applies.
+    """
+    plan = scene.parse_prompt(prompt)
+    low = prompt.lower()
+    if not (plan.setting or plan.time or (plan.subjects and any(c in low for c in _PLACEMENT_CUES))):
+        return None
+    ar = aspect_ratio or "1:1"
+    size = _pixel_size(model, ar, image_size)
+    backdrop = scene.render_scene(plan, _work_size(size), rng)
+    subject = _to_rgb(src)
+    # A cut-out keeps its alpha; a photo gets a soft centred oval: a character reference is usually a
+    # portrait, where colour keying from the border can lose the subject (a white suit on a white wall).
+    mask = _alpha_mask(src) or _oval_mask(subject.size)
+    fused, _ = fuse.fuse(backdrop, [subject], rng, [mask])
+    where = ", ".join(plan.summary()) or "a landscape"
+    text = (f"[offline simulator] Placed the subject of the input image into a generated {ar} scene ({where}). "
+            f"The simulator cuts the subject out by colour; the real model redraws it in the scene.")
+    return _finish(fit(fused, size), model, prompt), text
+
+
+def _oval_mask(size: tuple[int, int]) -> Image.Image:
+    from PIL import ImageDraw, ImageFilter
+
+    w, h = size
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).ellipse((w * 0.12, h * 0.04, w * 0.88, h * 1.15), fill=255)
+    return mask.filter(ImageFilter.GaussianBlur(max(2, min(w, h) // 40)))
 
 
 def _fuse(prompt: str, images: list[Image.Image], model: ModelInfo, aspect_ratio: str | None,

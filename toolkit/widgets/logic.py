@@ -1059,3 +1059,37 @@ def draw_stroke(img: Image.Image, points: Sequence[tuple[float, float]], colour:
     r = max(0.5, width / 2)
     for px, py in pts:  # round caps and joins; PIL's own joint="curve" leaves the ends square
         draw.ellipse((px - r + 0.5, py - r + 0.5, px + r - 0.5, py + r - 0.5), fill=colour)
+
+
+BACKEND_LABELS = {"offline": "Offline simulator", "gemini": "Gemini API", "openrouter": "OpenRouter", "fal": "fal.ai"}
+
+
+def backend_choices(current: str, env: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Dropdown options ``(label, backend kind)``: the current backend, offline, and every provider whose
+    key is in the environment.
+
+    Examples
+    --------
+    >>> backend_choices("offline", env={})
+    [('Offline simulator', 'offline')]
+    >>> backend_choices("offline", env={"FAL_KEY": "x"})
+    [('Offline simulator', 'offline'), ('fal.ai', 'fal')]
+    """
+    import os
+
+    env = os.environ if env is None else env
+    has_key = {
+        "gemini": bool(env.get("GOOGLE_API_KEY") or env.get("GEMINI_API_KEY")),
+        "openrouter": bool(env.get("OPENROUTER_API_KEY")),
+        "fal": bool(env.get("FAL_KEY") or (env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"))),
+    }
+    kinds = [current] + [k for k in ("offline", "gemini", "openrouter", "fal") if k == "offline" or has_key[k]]
+    return [(BACKEND_LABELS.get(k, k), k) for k in dict.fromkeys(kinds)]
+
+
+def models_for_backend(kind: str, model_ids: Sequence[str] | None = None) -> list[str] | None:
+    """The models a backend can serve (fal only has apps for some); None means "the default list"."""
+    if kind != "fal":
+        return None if model_ids is None else list(model_ids)
+    ids = [m.id for m in registry.MODELS if m.fal_app and not m.is_shut_down()]
+    return [i for i in ids if model_ids is None or i in model_ids]

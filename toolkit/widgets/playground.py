@@ -78,6 +78,11 @@ class Playground(App):
 
         self.prompt = widgets.Textarea(placeholder="Describe the image, or the edit to make to the input images",
                                        rows=3, layout=widgets.Layout(width="100%"), continuous_update=False)
+        self._models_arg = models
+        self._studios = {studio.backend.kind: studio}  # switching back reuses the same Studio (and its spend)
+        self.backend = widgets.Dropdown(options=logic.backend_choices(studio.backend.kind),
+                                        value=studio.backend.kind, description="Backend", style=_WIDE,
+                                        layout=widgets.Layout(width="300px"))
         choices = logic.model_choices(models, current=studio.model.id)
         self.model = widgets.Dropdown(options=choices, value=studio.model.id, description="Model", style=_WIDE,
                                       layout=widgets.Layout(width="390px"))
@@ -96,6 +101,7 @@ class Playground(App):
 
         self._update_model_options()
         self.model.observe(self._on_model, "value")
+        self.backend.observe(lambda change: self._guard(lambda: self.switch_backend(change["new"])), "value")
         for w in (self.aspect_ratio, self.image_size, self.n, self.prompt):
             w.observe(lambda _change: self._update_estimate(), "value")
         self.upload.observe(self._on_upload, "value")
@@ -106,7 +112,8 @@ class Playground(App):
         self.children = [
             self.meter,
             self.prompt,
-            widgets.HBox([self.model, self.aspect_ratio, self.image_size], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.backend, self.model, self.aspect_ratio, self.image_size],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.n, self.upload, self.clear_inputs_button]),
             self.inputs_view,
             widgets.HBox([self.generate_button, self.estimate], layout=widgets.Layout(align_items="center")),
@@ -138,6 +145,34 @@ class Playground(App):
         self._update_estimate()
 
     # -- handlers -------------------------------------------------------------------------------------
+    def switch_backend(self, kind: str) -> None:
+        """Use another backend (what the Backend dropdown does): a Studio on the same home and budget.
+
+        A missing key or an unknown backend shows as a message and leaves the current backend in place.
+        """
+        from ..studio import Studio
+
+        if kind == self.studio.backend.kind:
+            return
+        studio = self._studios.get(kind)
+        if studio is None:
+            try:
+                studio = Studio(backend=kind, home=self.studio.store.home, budget_usd=self.studio.budget_usd)
+            except Exception:
+                self.backend.value = self.studio.backend.kind  # put the dropdown back, then say why
+                raise
+            self._studios[kind] = studio
+        self.studio = studio
+        self.meter.studio = studio
+        allowed = logic.models_for_backend(kind, self._models_arg)
+        current = self.model.value if allowed is None or self.model.value in allowed else None
+        self.model.options = logic.model_choices(allowed, current=current)
+        if current is not None:
+            self.model.value = current
+        self._update_model_options()
+        self._update_estimate()
+        self.meter.refresh()
+
     def _on_model(self, _change: Any) -> None:
         self._update_model_options()
         self._update_estimate()
