@@ -122,6 +122,12 @@ class ModelLimiter:
 
     def _claim(self, lease: str) -> float | None:
         """Claim the next start time and an in-flight lease; None when the in-flight cap is reached."""
+        if not self.limit.concurrent and not self.limit.rpm:
+            # nothing to claim: only another kernel's 429 pause matters, and a plain read sees it
+            with self._db.lock:
+                row = self._db.conn.execute("SELECT paused_until FROM state WHERE model = ?",
+                                            (self.model,)).fetchone()
+            return max(self.clock(), row[0] if row else 0.0)
 
         def claim(c: sqlite3.Connection) -> float | None:
             now = self.clock()

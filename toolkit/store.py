@@ -35,7 +35,7 @@ CALL_COLUMNS = (
     "ts", "session", "backend", "model", "operation", "prompt", "n_inputs", "n_images", "status", "reason",
     "input_tokens", "input_image_tokens", "output_tokens", "output_image_tokens", "thought_tokens",
     "cost_usd", "list_cost_usd", "latency_s", "cached", "key", "response_id", "paths", "error",
-    "attempts", "group_id", "variant", "aspect_ratio", "image_size", "seed", "tier",
+    "attempts", "group_id", "variant", "aspect_ratio", "image_size", "seed", "tier", "notebook",
 )
 
 MIGRATIONS: tuple[str, ...] = (
@@ -84,6 +84,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, turn)
     );
     CREATE INDEX chat_turns_interaction ON chat_turns(interaction_id);
+    """,
+    # 4: which notebook made the call (Jupyter's JPY_SESSION_NAME), so a replay pack can select by notebook.
+    """
+    ALTER TABLE calls ADD COLUMN notebook TEXT;
+    CREATE INDEX calls_notebook ON calls(notebook);
     """,
 )
 BATCH_COLUMNS = (

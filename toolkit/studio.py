@@ -661,11 +661,14 @@ class Studio:
             "paths": result.paths if result else [], "error": error,
             "attempts": result.attempts if result else attempts, "group_id": group, "variant": req.variant,
             "aspect_ratio": req.options.aspect_ratio, "image_size": req.options.image_size,
-            "seed": req.options.seed, "tier": tier,
+            "seed": req.options.seed, "tier": tier, "notebook": _NOTEBOOK,
         })
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+# Jupyter (jupyter_server >= 2) tells each kernel its notebook's path; recorded per call for replay packs.
+_NOTEBOOK = os.path.basename(os.environ.get("JPY_SESSION_NAME", "")) or None
+
 def _as_list(images: Any) -> list[Any]:
     if images is None:
         return []
