@@ -109,3 +109,23 @@ def test_two_hundred_cells(server, home):
     df = replay.df
     assert df["cached"].sum() >= 199 and (df["status"] == "ok").all()
     assert df.loc[df["cached"], "cost_usd"].sum() == 0  # only the cell that failed the first time is paid
+
+
+def test_cross_provider_study(server, home):
+    with tk.FakeOpenRouterServer() as openrouter:
+        gemini = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home)
+        other = tk.Studio(backend="openrouter", api_key="sk-or-test-000000", base_url=openrouter.base_url,
+                          home=home)
+        study = gemini.compare("a {thing}", thing=["kite", "boat"], image_size="512",
+                               backends=["gemini", other, "offline"], progress=False)
+    df = study.df
+    assert list(study.axes)[:1] == ["thing"] and set(df["backend"]) == {"gemini", "openrouter", "offline"}
+    assert (df["status"] == "ok").all() and server.call_count == 2 and openrouter.call_count == 2
+    spent = df.groupby("backend")["cost_usd"].sum()
+    assert spent["offline"] == 0 and spent["gemini"] > 0 and spent["openrouter"] > 0
+    fig = study.grid(rows="thing", cols="backend")
+    assert sum(1 for ax in fig.axes if ax.images) == 6
+    with pytest.raises(tk.InputError, match="cannot use mode='batch'"):
+        gemini.compare("a kite", backends=["gemini", "offline"], mode="batch", progress=False)
+    with pytest.raises(tk.ConfigError, match="FAL_KEY"):
+        gemini.plan("a kite", backends=["fal"])

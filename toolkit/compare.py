@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 OPTION_AXES = ("model", "aspect_ratio", "image_size", "seed", "temperature")
 # Costlier axes first, so one model's cells run together and a budget stop leaves whole slices.
-_OUTER_FIRST = ("model", "image_size", "images", "aspect_ratio")
+_OUTER_FIRST = ("backend", "model", "image_size", "images", "aspect_ratio")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Cell:
     request: Request
     model: registry.ModelInfo
     image_labels: tuple[str, ...] = ()
+    studio: Studio | None = None  # set on a ``backends=[...]`` axis: the Studio that sends this cell
 
 
 @dataclass
@@ -93,6 +94,10 @@ class Plan:
 
         if mode == "batch":
             from .batch import submit
+
+            if any(c.studio is not None for c in self.cells):
+                raise OptionError("A study across backends=[...] cannot use mode='batch' (the Batch API is the "
+                                  "Gemini API's); run it with mode='sync', or batch each backend's study alone.")
 
             return submit(self, refresh=refresh)
         if mode != "sync":
@@ -349,9 +354,15 @@ def build_plan(
     reference: Any = None,
     expected_text: str | None = None,
     refresh: bool = False,
+    backends: Sequence[Any] | None = None,
     **axes: Any,
 ) -> Plan:
-    """Expand axes into cells and price them. See the module docstring."""
+    """Expand axes into cells and price them. See the module docstring.
+
+    ``backends=["offline", "gemini", "openrouter", studio_b, ...]`` adds a ``backend`` axis: names get a
+    Studio of that backend on the same home (with this Studio's model and budget), Studio objects are
+    used as they are. Each cell is sent by its own backend; the budget check covers the whole plan.
+    """
     prompts = _listify(prompt)
     if not prompts or not all(isinstance(p, str) for p in prompts):
         raise OptionError("prompt must be a string or a list of strings.")
@@ -379,6 +390,10 @@ def build_plan(
         all_axes["images"] = list(image_sets)
     else:
         image_sets = {"": _listify(images) if images is not None else []}
+    studios_by_label: dict[str, Studio] = {}
+    if backends is not None:
+        studios_by_label = _backend_studios(studio, backends)
+        all_axes["backend"] = list(studios_by_label)
     option_values = {k: _listify(axes[k]) for k in OPTION_AXES if k in axes}
     for k, v in option_values.items():
         if not v:
@@ -402,18 +417,19 @@ def build_plan(
                 for k in OPTION_AXES}
         label = point.get("images", "")
         imgs = image_sets[label]
-        requests, info = studio._requests(
+        sender = studios_by_label.get(point.get("backend", ""))
+        requests, info = (sender or studio)._requests(
             "compare", text, imgs, (), aspect_ratio=opts["aspect_ratio"], image_size=opts["image_size"], n=1,
             seed=opts["seed"], temperature=opts["temperature"], model=opts["model"],
         )
         cells.append(Cell(idx, {n: point[n] for n in all_axes}, text, requests[0], info,
-                          (label,) if label else ()))
+                          (label,) if label else (), sender))
     cached = 0 if refresh else sum(1 for c in cells if studio.store.cache_get(c.request.key) is not None)
     list_total, spend = 0.0, 0.0
     for c in cells:
         one = pricing.list_cost(c.model, studio._estimate_usage(c.request, c.model))
         list_total += one
-        if studio.backend.spends_money and (refresh or studio.store.cache_get(c.request.key) is None):
+        if (c.studio or studio).backend.spends_money and (refresh or studio.store.cache_get(c.request.key) is None):
             spend += one
     ref = metrics._pil(reference) if reference is not None else None
     return Plan(studio, {n: all_axes[n] for n in all_axes}, cells, cached, spend, list_total, ref, expected_text)
@@ -428,7 +444,8 @@ async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
     try:
         async def one(cell: Cell) -> None:
             try:
-                study.results[cell.index] = await studio._execute([cell.request], cell.model, refresh)
+                study.results[cell.index] = await (cell.studio or studio)._execute([cell.request], cell.model,
+                                                                                    refresh)
             except BudgetExceededError as e:
                 study.failures[cell.index] = str(e)
             except (ProviderError, ToolkitError) as e:
@@ -440,6 +457,30 @@ async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
     finally:
         bar.close()
     return study
+
+
+def _backend_studios(studio: Studio, backends: Sequence[Any]) -> dict[str, Studio]:
+    """Label -> Studio for a ``backends=[...]`` axis (labels are backend kinds, numbered when repeated)."""
+    from .studio import Studio as StudioClass
+
+    out: dict[str, Studio] = {}
+    for item in _listify(backends):
+        if isinstance(item, StudioClass):
+            sibling = item
+        elif isinstance(item, str):
+            sibling = studio if item == studio.backend.kind else StudioClass(
+                backend=item, model=studio.model.id, home=studio.store.home, budget_usd=studio.budget_usd)
+        else:
+            raise OptionError(f"backends: {item!r} is neither a backend name nor a Studio.")
+        label = sibling.backend.kind
+        n = 2
+        while label in out:
+            label = f"{sibling.backend.kind} #{n}"
+            n += 1
+        out[label] = sibling
+    if not out:
+        raise OptionError("backends=[] has no values; pass backend names like ['offline', 'gemini'] or Studios.")
+    return out
 
 
 def _label(value: Any) -> str:
