@@ -291,6 +291,36 @@ ax.legend(loc="lower right")
 ax.grid(axis="x", alpha=0.3)
 
 # %% [markdown]
+# ### The same work on each access path
+#
+# The model is reached four ways, and they bill differently. The Gemini API and Vertex AI bill tokens at
+# the same list prices (batch at 50%). OpenRouter passes Google's token prices through and reports the
+# charge itself in `usage.cost`, which the toolkit records as `cost_usd`. fal.ai bills a flat price per
+# image. The same 100 images, priced on each path from the registry and the dated override table in
+# `toolkit.pricing.OVERRIDES`:
+
+# %%
+from toolkit.backends.fal import fal_price
+
+paths = []
+for model_id, size in [("gemini-3.1-flash-image", "1K"), ("gemini-3.1-flash-image", "2K"), ("gemini-3-pro-image", "1K")]:
+    info = tk.registry.lookup(model_id)
+    tokens = info.output_image_tokens(size)
+    usage = {"input_tokens": 50, "output_tokens": tokens, "output_image_tokens": tokens}
+    standard = tk.list_cost(info, usage) * N
+    fal = fal_price(info.fal_app, size)
+    paths.append({
+        "model": info.nickname, "size": size,
+        "Gemini API": round(standard, 2), "Gemini API batch": round(tk.list_cost(info, usage, tier="batch") * N, 2),
+        "Vertex AI": round(standard, 2), "OpenRouter (reported)": round(standard, 2),
+        "fal.ai (flat)": round(fal * N, 2) if fal else None,
+    })
+pd.DataFrame(paths).set_index(["model", "size"])
+
+# %% [markdown]
+# A cross-provider study (`studio.compare(..., backends=["gemini", "openrouter", "fal"])`) puts the real
+# numbers side by side. Each provider needs its own key; offline, every path is the simulator.
+#
 # And this notebook's own workload, re-priced from its ledger rows: the recorded tokens of every call
 # that was sent, priced at the standard rate and at the batch rate. (A chat or an interactive edit cannot
 # really wait a day for a batch, so read this as the bound for the jobs that can.)
