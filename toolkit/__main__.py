@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m toolkit", description="Flash Image Toolkit command line.")
-    p.add_argument("--backend", default="auto", help="auto (default), gemini or offline")
+    p.add_argument("--backend", default="auto", help="auto (default), offline, gemini, vertex, openrouter or fal")
     p.add_argument("--home", default=None, help="toolkit home (default: $TOOLKIT_HOME or ~/.local/share/...)")
     sub = p.add_subparsers(dest="command", required=True)
 
