@@ -188,10 +188,7 @@ study.summary("model")
 # placeholders with their reason.
 
 # %%
-fig = study.grid(rows="replace:LIGHT", cols="model")
-# 4:3 thumbnails in 8 sub-columns: a shorter figure with fixed margins reads better than the default layout
-fig.set_figheight(7.6)
-fig.subplots_adjust(left=0.025, right=0.995, top=0.84, bottom=0.01, wspace=0.06, hspace=0.3)
+fig = study.grid(rows="replace:LIGHT", cols="model", cell_size=1.9)
 
 # %% [markdown]
 # ## 5 · A gallery to share

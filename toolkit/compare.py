@@ -247,8 +247,12 @@ class Study:
             j = _index(col_vals, cell.axes.get(cols)) if cols else 0
             by_pos.setdefault((i, j), []).append(cell)
         depth = max(len(v) for v in by_pos.values()) if by_pos else 1
-        fig, axs = plt.subplots(len(row_vals), len(col_vals) * depth, squeeze=False,
-                                figsize=(cell_size * len(col_vals) * depth, (cell_size + 0.5) * len(row_vals) + 0.9))
+        # size cells to the images' shape, so wide or tall thumbnails are not shrunk into letterboxes
+        shape = next((r.image.size for r in self.results.values() if r.outputs), (1, 1))
+        cell_h = cell_size * shape[1] / shape[0]
+        ncols = len(col_vals) * depth
+        fig, axs = plt.subplots(len(row_vals), ncols, squeeze=False,
+                                figsize=(cell_size * ncols + 0.6, (cell_h + 0.55) * len(row_vals) + 1.0))
         for (i, j), cells in by_pos.items():
             for k, cell in enumerate(cells):
                 ax = axs[i][j * depth + k]
@@ -268,16 +272,20 @@ class Study:
                 ax.set_title((extra + "\n" if extra else "") + sub, fontsize=7)
         for i, rv in enumerate(row_vals):
             axs[i][0].set_ylabel(_wrap(_label(rv), 22, 4) if rows else "", fontsize=8)
-        if cols:
-            for j, cv in enumerate(col_vals):
-                centre = 0.5 * depth + 0.05 * (depth - 1)  # over the whole group of sub-columns
-                axs[0][j * depth].annotate(_wrap(_label(cv), 30, 2), xy=(centre, 1.3), xycoords="axes fraction",
-                                           ha="center", va="bottom", fontsize=9, weight="bold")
         for ax in axs.flat:
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.suptitle(f"{rows or ''}{' × ' + cols if cols else ''}  ({len(self.cells)} cells)", fontsize=10)
-        fig.tight_layout(h_pad=1.5)
+        top = 1 - 0.75 / fig.get_figheight()  # room for the title and the column headers
+        fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, top))
+        fig.suptitle(f"{rows or ''}{' × ' + cols if cols else ''}  ({len(self.cells)} cells)", fontsize=10,
+                     y=1 - 0.15 / fig.get_figheight())
+        if cols:
+            # headers placed after layout, centred over each group of sub-columns (annotations on the axes
+            # would make tight_layout shrink the images to make room for them)
+            for j, cv in enumerate(col_vals):
+                first, last = axs[0][j * depth].get_position(), axs[0][j * depth + depth - 1].get_position()
+                fig.text((first.x0 + last.x1) / 2, top + 0.2 / fig.get_figheight(), _wrap(_label(cv), 40, 1),
+                         ha="center", va="bottom", fontsize=9, weight="bold")
         return fig
 
     def to_html(self, path: str | Path, *, title: str = "Prompt comparison study", max_side: int = 320) -> Path:
