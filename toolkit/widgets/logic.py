@@ -1061,7 +1061,8 @@ def draw_stroke(img: Image.Image, points: Sequence[tuple[float, float]], colour:
         draw.ellipse((px - r + 0.5, py - r + 0.5, px + r - 0.5, py + r - 0.5), fill=colour)
 
 
-BACKEND_LABELS = {"offline": "Offline simulator", "gemini": "Gemini API", "openrouter": "OpenRouter", "fal": "fal.ai"}
+BACKEND_LABELS = {"offline": "Offline simulator", "gemini": "Gemini API", "vertex": "Vertex AI",
+                  "openrouter": "OpenRouter", "fal": "fal.ai"}
 
 
 def backend_choices(current: str, env: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
@@ -1080,10 +1081,13 @@ def backend_choices(current: str, env: Mapping[str, str] | None = None) -> list[
     env = os.environ if env is None else env
     has_key = {
         "gemini": bool(env.get("GOOGLE_API_KEY") or env.get("GEMINI_API_KEY")),
+        "vertex": bool(env.get("GOOGLE_CLOUD_PROJECT") or env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower()
+                       in ("1", "true", "yes")),
         "openrouter": bool(env.get("OPENROUTER_API_KEY")),
         "fal": bool(env.get("FAL_KEY") or (env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"))),
     }
-    kinds = [current] + [k for k in ("offline", "gemini", "openrouter", "fal") if k == "offline" or has_key[k]]
+    kinds = [current] + [k for k in ("offline", "gemini", "vertex", "openrouter", "fal")
+                         if k == "offline" or has_key[k]]
     return [(BACKEND_LABELS.get(k, k), k) for k in dict.fromkeys(kinds)]
 
 
