@@ -359,6 +359,43 @@ if not r.ok:
     print(f"after undo: turns={len(chat)}")
 
 # %% [markdown]
+# ### Stateful chats on the Interactions API
+#
+# With a Gemini key, `studio.chat()` runs on Google's **Interactions API**: the server keeps the
+# conversation (`store=True`), and each follow-up sends only its own text plus `previous_interaction_id`,
+# instead of every earlier image and its thought signature (hundreds of KB per turn on 3.1 Flash Image).
+# Offline there is no server to keep state, so the chat above replays its history locally.
+#
+# To show the stateful flow with no key, the next cells point a Studio at `tk.FakeGeminiServer`, a
+# loopback stand-in for the Gemini API that ships with the toolkit (its images come from the simulator,
+# and it costs nothing). We count the bytes each turn uploads, then expire the server's copy of the
+# conversation, as Google does after 1 day on the free tier or 55 days on a paid one. The chat notices,
+# restarts from its last saved image, says so, and carries on.
+
+# %%
+import tempfile
+
+with tk.FakeGeminiServer() as server:
+    stateful = tk.Studio(backend="gemini", api_key="demo-not-a-real-key", base_url=server.base_url,
+                         home=tempfile.mkdtemp())
+    talk = stateful.chat()
+    print("chat path:", talk.api)
+    sent = []
+    for prompt, imgs in [("Make it warmer, like late afternoon light.", [cat]), ("Now add a hat.", None),
+                         ("Turn it into a watercolour painting.", None)]:
+        before = server.interactions.bytes_received
+        talk.send(prompt, images=imgs, image_size=SIZE)
+        sent.append((prompt, server.interactions.bytes_received - before, talk.interaction_id))
+    for prompt, nbytes, iid in sent:
+        print(f"{nbytes:>9,} bytes uploaded  {prompt!r}  -> interaction {iid}")
+
+    server.interactions.expire()  # the server forgets every stored conversation
+    after = talk.send("Make it a pencil sketch instead.", image_size=SIZE)
+    print("\nafter expiry:", after.status, "|", after.reason)
+    print("local record of the turns:")
+    display(talk.record()[["turn", "prompt", "interaction_id", "restarted", "status"]])
+
+# %% [markdown]
 # ## Before and after
 #
 # Side by side is good for the overall look. A **split view** (left half before, right half after) puts
