@@ -375,6 +375,8 @@ if not r.ok:
 # %%
 import tempfile
 
+from IPython.display import display
+
 with tk.FakeGeminiServer() as server:
     stateful = tk.Studio(backend="gemini", api_key="demo-not-a-real-key", base_url=server.base_url,
                          home=tempfile.mkdtemp())
