@@ -126,7 +126,7 @@ def test_image_size_on_2_5_and_too_many_images(studio):
         studio.fuse([tk.sample("cat")] * 4, "combine", model="gemini-2.5-flash-image")
 
 
-@pytest.mark.parametrize(("backend", "match"), [("nope", "Unknown backend"), ("vertex", "not available"),
+@pytest.mark.parametrize(("backend", "match"), [("nope", "Unknown backend"), ("vertex", "GOOGLE_CLOUD_PROJECT"),
                                                  ("gemini", "needs an API key")])
 def test_bad_backend_config(home, backend, match):
     with pytest.raises(tk.ConfigError, match=match):

@@ -15,7 +15,9 @@ Cache-key contract (version 1)
      "turns": [{"role": "user" | "model",
                 "parts": [{"text": "<exact text>"} | {"image": {"sha256": "<hex of bytes sent>", "mime": "image/png"}},
                           ... each part may add "thought": true and "sig": "<sha256 of the thought signature>"]}],
-     "options": {only the options that are set: "aspect_ratio", "image_size", "seed", "temperature"},
+     "options": {only the options that are set: "aspect_ratio", "image_size", "seed", "temperature",
+                 and the Vertex AI ones "person_generation", "prominent_people", "output_mime_type",
+                 "output_compression_quality"},
      "variant": <int, only when not 0>}
 
 Consequences: text is compared exactly (whitespace included); an image is identified by the bytes that
@@ -24,6 +26,11 @@ if normalisation produced different bytes; the operation name (generate/edit/fus
 key because it does not change what is sent; ``variant`` (used by ``n > 1``) and ``seed`` make distinct
 keys, so asking for more images never replays the same one twice. Changing this payload means bumping
 ``"v"``, which invalidates old cache entries instead of answering wrongly.
+
+The Vertex AI options were added without bumping ``"v"``: they default to None and unset options are
+left out of the payload, so every key computed before them is unchanged. Only ``backend="vertex"``
+requests can carry them (the Studio refuses them elsewhere). Streaming (``stream=True``) is a transport
+detail, not an option: a streamed and a non-streamed call of the same request share one key.
 """
 
 from __future__ import annotations
@@ -88,6 +95,11 @@ class Options:
     image_size: str | None = None
     seed: int | None = None
     temperature: float | None = None
+    # Vertex AI only (ImageConfig.personGeneration / prominentPeople / imageOutputOptions); None = unset.
+    person_generation: str | None = None
+    prominent_people: str | None = None
+    output_mime_type: str | None = None
+    output_compression_quality: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}

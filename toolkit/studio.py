@@ -17,15 +17,16 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import pricing, registry
 from .backends.base import Backend, Reply
 from .backends.fal import FalBackend
-from .backends.gemini import GeminiBackend, env_api_key
+from .backends.gemini import GeminiBackend, env_api_key, refuse_vertex_options
 from .backends.offline import OfflineBackend
 from .backends.openrouter import OpenRouterBackend
+from .backends.vertex import VertexBackend, check_vertex_options, use_vertex_from_env
 from .errors import (
     BudgetExceededError,
     ConfigError,
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
     from .compare import Plan, Study
     from .packs import Manifest
 
-BACKENDS = ("auto", "gemini", "offline", "openrouter", "fal")
-PLANNED_BACKENDS = ("vertex",)
+BACKENDS = ("auto", "gemini", "vertex", "offline", "openrouter", "fal")
+PLANNED_BACKENDS: tuple[str, ...] = ()
 MAX_N = 16
 MAX_PROMPT_CHARS = 100_000
 __version__ = "0.1.0"
@@ -66,10 +67,14 @@ class Studio:
 
     Parameters
     ----------
-    backend : {"auto", "gemini", "offline", "openrouter", "fal"} or a Backend instance
-        ``"auto"`` (default) uses the Gemini API when ``api_key``, ``GOOGLE_API_KEY`` or ``GEMINI_API_KEY``
-        is set, else the offline simulator (it never picks OpenRouter or fal by itself). ``"openrouter"``
-        needs ``OPENROUTER_API_KEY`` (or ``api_key=``); ``"fal"`` needs ``FAL_KEY`` (or ``FAL_KEY_ID`` +
+    backend : {"auto", "gemini", "vertex", "offline", "openrouter", "fal"} or a Backend instance
+        ``"auto"`` (default) uses Vertex AI when ``GOOGLE_GENAI_USE_VERTEXAI`` (or
+        ``GOOGLE_GENAI_USE_ENTERPRISE``) is ``true``/``1``, as google-genai does, or when ``project``,
+        ``location`` or ``credentials`` is passed; else the Gemini API when ``api_key``, ``GOOGLE_API_KEY``
+        or ``GEMINI_API_KEY`` is set; else the offline simulator (it never picks OpenRouter or fal by
+        itself). ``"vertex"`` needs a project (``project=`` or ``GOOGLE_CLOUD_PROJECT``, with Application
+        Default Credentials or ``credentials=``) or an express-mode API key. ``"openrouter"`` needs
+        ``OPENROUTER_API_KEY`` (or ``api_key=``); ``"fal"`` needs ``FAL_KEY`` (or ``FAL_KEY_ID`` +
         ``FAL_KEY_SECRET``, or ``api_key=``). The choice shows in ``repr(studio)`` and in every Result.
     model : str, optional
         Model id or alias (``"nano-banana-2"``, ...). Default: :data:`toolkit.registry.DEFAULT_MODEL`.
@@ -78,7 +83,9 @@ class Studio:
     base_url : str, optional
         Another endpoint for the chosen backend (gateway, proxy, or a loopback fake: ``FakeGeminiServer``,
         ``FakeOpenRouterServer``, ``FakeFalServer``). Without it: ``GOOGLE_GEMINI_BASE_URL`` (Gemini),
-        ``OPENROUTER_BASE_URL`` (OpenRouter), ``FAL_QUEUE_RUN_HOST`` / ``FAL_RUN_HOST`` (fal).
+        ``GOOGLE_VERTEX_BASE_URL`` (Vertex AI), ``OPENROUTER_BASE_URL`` (OpenRouter),
+        ``FAL_QUEUE_RUN_HOST`` / ``FAL_RUN_HOST`` (fal). The offline simulator sends nothing, so a
+        ``base_url`` with it is a ``ConfigError`` (usually a missing API key under ``backend="auto"``).
     home : path, optional
         Where the ledger, cache and images live; default ``$TOOLKIT_HOME`` or
         ``~/.local/share/flash-image-toolkit``.
@@ -100,6 +107,13 @@ class Studio:
         every turn replays the whole history. One-shot calls, studies and batch jobs always use
         ``generate_content`` (Interactions has no Batch API and no finish reasons); other backends always
         replay. See :mod:`toolkit.chat`.
+
+    project, location, credentials
+        Vertex AI only: the Google Cloud project (default ``GOOGLE_CLOUD_PROJECT``), the location
+        (default ``GOOGLE_CLOUD_LOCATION``, else ``"global"``) and explicit
+        ``google.auth.credentials.Credentials`` (default Application Default Credentials). Passing one
+        makes ``backend="auto"`` choose Vertex AI; with another backend it is a ``ConfigError``. See
+        :class:`~toolkit.backends.vertex.VertexBackend` (express mode, precedence, endpoints).
 
     ``TOOLKIT_BUDGET_USD`` in the environment sets the default ``budget_usd`` (a per-seat cap for workshops).
 
@@ -131,6 +145,9 @@ class Studio:
         replay: str | os.PathLike | None = None,
         replay_strict: bool = False,
         gemini_api: str = "interactions",
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Any = None,
     ) -> None:
         from .backends.interactions import check_gemini_api
 
@@ -139,7 +156,8 @@ class Studio:
         explicit_key = Secret(api_key) if api_key else None
         key = explicit_key or (Secret(k) if (k := env_api_key()) else None)
         self.backend = self._make_backend(backend, key, base_url, api_version, timeout_s, simulated_latency_s,
-                                          explicit_key=explicit_key)
+                                          explicit_key=explicit_key, project=project, location=location,
+                                          credentials=credentials)
         self.model = registry.resolve(model, warn=True)
         self.store = Store(home)
         replay = replay if replay is not None else (os.environ.get("TOOLKIT_REPLAY") or None)
@@ -173,15 +191,29 @@ class Studio:
     def _make_backend(
         backend: str | Backend, key: Secret | None, base_url: str | None, api_version: str | None,
         timeout_s: float, simulated_latency_s: float, *, explicit_key: Secret | None = None,
+        project: str | None = None, location: str | None = None, credentials: Any = None,
     ) -> Backend:
         if not isinstance(backend, str):
             if isinstance(backend, Backend):
                 return backend
             raise ConfigError(f"backend={backend!r} is neither a backend name nor a Backend object.")
         name = backend.strip().lower()
+        cloud = project is not None or location is not None or credentials is not None
         if name == "auto":
-            name = "gemini" if key else "offline"
+            # Vertex AI as google-genai chooses it (GOOGLE_GENAI_USE_VERTEXAI), or when a project is given.
+            name = "vertex" if cloud or use_vertex_from_env() else "gemini" if key else "offline"
+        if cloud and name != "vertex":
+            raise ConfigError(f"project=, location= and credentials= are Vertex AI settings: use "
+                              f"Studio(backend='vertex', ...) or drop them (backend={backend!r}).")
+        if name == "vertex":
+            return VertexBackend(project, location, api_key=explicit_key, credentials=credentials,
+                                 base_url=base_url, api_version=api_version, timeout_s=timeout_s)
         if name == "offline":
+            if base_url is not None:
+                why = (" backend='auto' chose it because no API key was found: set GEMINI_API_KEY (or pass "
+                       "api_key=...) to use the Gemini API at that URL." if backend.strip().lower() == "auto" else "")
+                raise ConfigError(f"base_url={base_url!r} has no effect on the offline simulator, which sends "
+                                  f"nothing.{why} Otherwise drop base_url.")
             return OfflineBackend(latency_s=simulated_latency_s)
         if name == "gemini":
             if not key:
@@ -232,15 +264,44 @@ class Studio:
         temperature: float | None = None,
         model: str | None = None,
         refresh: bool = False,
+        person_generation: str | None = None,
+        prominent_people: str | None = None,
+        output_mime_type: str | None = None,
+        output_compression_quality: int | None = None,
+        stream: bool = False,
+        on_text: Callable[[str], None] | None = None,
     ) -> Result:
         """Generate from a prompt, optionally with input images (paths, PIL images, bytes, arrays).
 
         ``n > 1`` sends n requests concurrently (the image models reject ``candidateCount > 1``) and returns
         one Result holding every image. ``refresh=True`` skips the cache.
+
+        Vertex AI only (``backend="vertex"``; any other backend raises ``OptionError``):
+        ``person_generation`` (``"ALLOW_ALL"``, ``"ALLOW_ADULT"``, ``"ALLOW_NONE"``), ``prominent_people``
+        (``"ALLOW_PROMINENT_PEOPLE"``, ``"BLOCK_PROMINENT_PEOPLE"``), ``output_mime_type`` (``"image/png"``,
+        ``"image/jpeg"``) and ``output_compression_quality`` (0-100, JPEG only). They are part of the cache key.
+
+        Streaming: ``stream=True`` (or passing ``on_text``) sends ``streamGenerateContent`` and calls
+        ``on_text(delta)`` with each piece of the reply text as it arrives (without ``on_text`` the deltas
+        are printed); the image arrives with the Result. The Result, cache entry, price and ledger row are
+        the same as without streaming. Needs ``n=1``. Backends without streaming (OpenRouter, fal, replay
+        packs) and cache hits call ``on_text`` once with the whole text. ``on_text`` runs on the Studio's
+        background event-loop thread: keep it quick; an exception in it is reported as a warning and stops
+        further deltas, never the call. A stream that fails after text was shown raises ``ProviderError``
+        without retrying (a retry would show the text twice).
         """
+        if on_text is not None and not callable(on_text):
+            raise OptionError(f"on_text={on_text!r} must be a callable taking a str (each text delta).")
+        streaming = stream or on_text is not None
+        if streaming and n != 1:
+            raise OptionError(f"stream=True shows one answer as it arrives: use n=1 (got n={n!r}), or stream=False "
+                              f"for several images.")
+        sink = _TextSink(on_text if on_text is not None else _print_delta) if streaming else None
         return self._call("generate", prompt, _as_list(images), (), aspect_ratio=aspect_ratio,
                           image_size=image_size, n=n, seed=seed, temperature=temperature, model=model,
-                          refresh=refresh)
+                          refresh=refresh, person_generation=person_generation, prominent_people=prominent_people,
+                          output_mime_type=output_mime_type, output_compression_quality=output_compression_quality,
+                          on_text=sink)
 
     def edit(self, image: Any, instruction: str, **options: Any) -> Result:
         """Edit one image with a plain-language instruction ("Blur the background", ...)."""
@@ -395,7 +456,9 @@ class Studio:
     def _requests(
         self, operation: str, prompt: str, images: list[Any], prefix: tuple[Turn, ...], *,
         aspect_ratio: str | None, image_size: str | None, n: int, seed: int | None,
-        temperature: float | None, model: str | None,
+        temperature: float | None, model: str | None, person_generation: str | None = None,
+        prominent_people: str | None = None, output_mime_type: str | None = None,
+        output_compression_quality: int | None = None,
     ) -> tuple[list[Request], registry.ModelInfo]:
         _check_prompt(prompt)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
@@ -413,16 +476,23 @@ class Studio:
                     warnings.warn(f"Input image {im.source}: {note}.", InputAdjustedWarning, stacklevel=4)
         user = Turn("user", (TextPart(prompt), *(ImagePart(im.data, im.mime, im.sha256) for im in loaded)))
         opts = Options(aspect_ratio=aspect_ratio, image_size=image_size, seed=seed,
-                       temperature=None if temperature is None else float(temperature))
+                       temperature=None if temperature is None else float(temperature),
+                       person_generation=person_generation, prominent_people=prominent_people,
+                       output_mime_type=output_mime_type, output_compression_quality=output_compression_quality)
+        # Vertex-only options: validated and canonicalised for Vertex, refused with the fix elsewhere (the
+        # Gemini API SDK raises ValueError for them; the others have no such setting).
+        refuse_vertex_options(opts, self.backend.kind)
+        if self.backend.kind == "vertex":
+            opts = check_vertex_options(opts)
         turns = (*prefix, user)
         requests = [Request(self.backend.kind, info.id, turns, opts, variant=v, operation=operation)
                     for v in range(n)]
         return requests, info
 
     def _call(self, operation: str, prompt: str, images: list[Any], prefix: tuple[Turn, ...], *,
-              refresh: bool = False, **kw: Any) -> Result:
+              refresh: bool = False, on_text: Callable[[str], None] | None = None, **kw: Any) -> Result:
         requests, info = self._requests(operation, prompt, images, prefix, **kw)
-        return run(self._execute(requests, info, refresh))
+        return run(self._execute(requests, info, refresh, on_text=on_text))
 
     def _estimate_usage(self, request: Request, info: registry.ModelInfo) -> dict[str, int]:
         sizes = []
@@ -433,8 +503,9 @@ class Studio:
         return pricing.estimate_usage(info, prompt_tokens, sizes, request.options.image_size)
 
     async def _execute(self, requests: list[Request], info: registry.ModelInfo, refresh: bool,
-                       backend: Backend | None = None) -> Result:
+                       backend: Backend | None = None, *, on_text: Callable[[str], None] | None = None) -> Result:
         # backend: another transport for these requests (a chat's Interactions API); None = self.backend
+        # on_text: stream the reply text (generate(stream=True)); a cache hit delivers its text at once
         clock = Stopwatch()
         group = requests[0].key[:12] if len(requests) > 1 else None
         results: dict[int, Result] = {}
@@ -443,6 +514,8 @@ class Studio:
             hit = None if refresh else self._replay(req, info, group)
             if hit is not None:
                 results[req.variant] = hit
+                if on_text is not None and hit.text:
+                    on_text(hit.text)
             else:
                 misses.append(req)
         estimate = 0.0
@@ -451,7 +524,7 @@ class Studio:
         self._reserve(estimate, misses, info, group)
         errors: list[str] = []
         try:
-            outcomes = await asyncio.gather(*(self._send(r, info, group, backend) for r in misses),
+            outcomes = await asyncio.gather(*(self._send(r, info, group, backend, on_text) for r in misses),
                                             return_exceptions=True)
         finally:
             with self._money_lock:
@@ -487,8 +560,10 @@ class Studio:
             raise err
 
     async def _send(self, req: Request, info: registry.ModelInfo, group: str | None,
-                    backend: Backend | None = None) -> Result:
+                    backend: Backend | None = None, on_text: Callable[[str], None] | None = None) -> Result:
         sem = self._semaphore()
+        transport = backend or self.backend
+        streams = on_text is not None and supports_stream(transport)
         async with sem:
             clock = Stopwatch()
             limiter = self.rate_limiter.for_model(req.model)
@@ -496,7 +571,10 @@ class Studio:
             async def attempt() -> Reply:
                 async with limiter.slot():
                     try:
-                        reply = await (backend or self.backend).generate(req)
+                        if streams:
+                            reply = await transport.generate_stream(req, on_text)  # type: ignore[attr-defined]
+                        else:
+                            reply = await transport.generate(req)
                     except ProviderError as e:
                         if e.code == 429:
                             limiter.on_throttled(e.retry_after_s)
@@ -510,6 +588,8 @@ class Studio:
                 self._record(req, info, status="error", error=scrub(str(e)), group=group,
                              latency_s=clock.elapsed(), attempts=e.attempts)
                 raise
+            if on_text is not None and not streams and reply.text:
+                on_text(reply.text)  # a backend without streaming: the whole text, once
             return self._finish(req, info, reply, clock.elapsed(), attempts, group)
 
     def _semaphore(self) -> asyncio.Semaphore:
@@ -544,6 +624,8 @@ class Studio:
         # usage.cost, fal's flat price per image), else the list price of the usage.
         cost = float(reply.extra.get("cost_usd", spend)) if self.backend.spends_money else 0.0
         meta = self._metadata(req, created, reply.response_id, cost, list_cost)
+        if reply.extra.get("trafficType"):  # Vertex AI: ON_DEMAND, PROVISIONED_THROUGHPUT, ... (no ledger column)
+            meta["traffic_type"] = reply.extra["trafficType"]
         outputs, files = [], []
         for img in reply.images:
             part = img.part()
@@ -680,7 +762,8 @@ def _as_list(images: Any) -> list[Any]:
     return [images]
 
 
-_CALL_OPTIONS = ("aspect_ratio", "image_size", "n", "seed", "temperature", "model", "refresh")
+_CALL_OPTIONS = ("aspect_ratio", "image_size", "n", "seed", "temperature", "model", "refresh",
+                 "person_generation", "prominent_people", "output_mime_type", "output_compression_quality")
 
 
 def _call_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -688,9 +771,40 @@ def _call_options(options: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise OptionError(f"Unknown option(s) {sorted(unknown)}; the options are: {', '.join(_CALL_OPTIONS)}.")
     out: dict[str, Any] = {"aspect_ratio": None, "image_size": None, "n": 1, "seed": None, "temperature": None,
-                           "model": None, "refresh": False}
+                           "model": None, "refresh": False, "person_generation": None, "prominent_people": None,
+                           "output_mime_type": None, "output_compression_quality": None}
     out.update(options)
     return out
+
+
+def supports_stream(backend: Any) -> bool:
+    """True when ``backend`` can stream a reply (``generate_stream(request, on_text)``): Gemini, Vertex, offline."""
+    return callable(getattr(backend, "generate_stream", None))
+
+
+def _print_delta(text: str) -> None:
+    print(text, end="", flush=True)
+
+
+class _TextSink:
+    """Wraps a caller's ``on_text`` so a bug in it cannot lose a paid answer.
+
+    The first exception is reported once as a warning and the callback is not called again for this call;
+    the call itself carries on. It runs on the runner's event-loop thread (see :meth:`Studio.generate`).
+    """
+
+    def __init__(self, callback: Callable[[str], None]) -> None:
+        self.callback: Callable[[str], None] | None = callback
+
+    def __call__(self, text: str) -> None:
+        if self.callback is None or not text:
+            return
+        try:
+            self.callback(text)
+        except Exception as e:  # the callback is the caller's code: report it, keep the answer
+            self.callback = None
+            warnings.warn(f"on_text raised {type(e).__name__}: {scrub(str(e))}; no further text deltas are passed "
+                          f"to it for this call (the call itself continues).", RuntimeWarning, stacklevel=2)
 
 
 def _check_prompt(prompt: Any) -> None:

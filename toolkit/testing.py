@@ -4,7 +4,10 @@ The server speaks enough of ``generativelanguage.googleapis.com`` for the real g
 plain HTTP clients) to be pointed at it with ``HttpOptions(base_url=...)``: ``generateContent``,
 ``streamGenerateContent`` (SSE), ``countTokens``, ``models.list`` and ``models.get``, the Batch API
 (``batchGenerateContent``, ``batches.get/list/cancel/delete``) and the Files API (resumable upload, get,
-list, delete, download), under ``/v1``, ``/v1beta`` or ``/v1alpha`` and behind an optional path prefix. Successful calls are answered with images
+list, delete, download), under ``/v1``, ``/v1beta`` or ``/v1alpha`` and behind an optional path prefix. It also
+serves the Vertex AI surface (``genai.Client(vertexai=True)``): ``/v1beta1|v1/projects/{p}/locations/{l}/publishers/
+google/models/{m}:generateContent`` and ``:streamGenerateContent``, the express-mode paths without the project,
+base-model listing, and an OAuth token endpoint (``/token``) for Application Default Credentials. Successful calls are answered with images
 from the offline simulator (:func:`toolkit.simulator.render`), so pixel sizes, MIME types and token counts
 look like the real model's. Tests script what the next calls get (:meth:`FakeGeminiServer.enqueue`) or
 inject faults at random (``faults=``), and read back what was sent (:attr:`FakeGeminiServer.requests`).
@@ -95,6 +98,19 @@ _THOUGHT_SIGNATURE_HELP = (
 )
 
 _ROUTE = re.compile(r"^(?P<prefix>(?:/[^/]+)*?)/(?P<version>v1|v1beta|v1alpha)/(?P<rest>.*)$")
+# Vertex AI (reference section 8): project paths, and express mode (an API key, no project) without them.
+_VERTEX_ROUTE = re.compile(
+    r"^(?P<prefix>(?:/[^/]+)*?)/(?P<version>v1|v1beta1)/"
+    r"(?:projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/)?"
+    r"publishers/(?P<publisher>[^/]+)/models(?:/(?P<model>[^:/]+)(?::(?P<method>[A-Za-z]+))?)?/?$"
+)
+_VERTEX_METHODS = frozenset({"generateContent", "streamGenerateContent", "countTokens"})
+_PERSON_GENERATION = frozenset({"ALLOW_ALL", "ALLOW_ADULT", "ALLOW_NONE"})
+_PROMINENT_PEOPLE = frozenset({"PROMINENT_PEOPLE_UNSPECIFIED", "ALLOW_PROMINENT_PEOPLE", "BLOCK_PROMINENT_PEOPLE"})
+_OUTPUT_MIMES = frozenset({"image/png", "image/jpeg"})
+_VERTEX_ONLY_IMAGE_FIELDS = ("personGeneration", "prominentPeople", "imageOutputOptions", "outputMimeType",
+                             "outputCompressionQuality")
+_OAUTH_LOGIN_HELP = "See https://developers.google.com/identity/sign-in/web/devconsole-project."
 _MODELS_ROUTE = re.compile(r"^models(?:/(?P<model>[^:/]+)(?::(?P<method>[A-Za-z]+))?)?/?$")
 _FILES_ROUTE = re.compile(r"^files(?:/(?P<id>[^:/]+)(?::(?P<method>download))?)?/?$")
 _BATCHES_ROUTE = re.compile(r"^batches(?:/(?P<id>[^:/]+)(?::(?P<method>cancel))?)?/?$")
@@ -314,6 +330,15 @@ class RecordedRequest:
     outcome : str or None
         The :attr:`Outcome.kind` chosen for a generate call (scripted, fault or ``ok``); None otherwise
         and for calls refused for their API key.
+    surface : str
+        Which API the request came to: ``"gemini"`` (the Gemini Developer API paths), ``"vertex"`` (a
+        Vertex AI project path), ``"vertex-express"`` (a Vertex AI path without a project: express mode)
+        or ``"oauth"`` (the token endpoint).
+    project, location : str or None
+        The Vertex AI project and location from the path (None elsewhere and in express mode).
+    auth : str or None
+        The credential the request carried: ``"api_key"`` (``x-goog-api-key`` or ``?key=``), ``"bearer"``
+        (``Authorization: Bearer``) or None. The values themselves are never recorded.
     """
 
     method: str
@@ -326,6 +351,10 @@ class RecordedRequest:
     received_at: float
     action: str | None = None
     outcome: str | None = None
+    surface: str = "gemini"
+    project: str | None = None
+    location: str | None = None
+    auth: str | None = None
 
     @property
     def is_call(self) -> bool:
@@ -403,7 +432,14 @@ class FakeGeminiServer:
     api_key : str, optional
         When set, requests must carry it in ``x-goog-api-key`` or ``?key=``: a wrong key gets the real
         400 ``API_KEY_INVALID`` body and a missing one the real 403 "unregistered callers" body. The key
-        is never stored in :attr:`requests` nor logged.
+        is never stored in :attr:`requests` nor logged. On the Vertex AI surface it is the express-mode key
+        (also accepted on project paths, as Vertex accepts bound API keys there).
+    bearer_token : str, optional
+        The OAuth access token Vertex AI project paths accept in ``Authorization: Bearer``; the token
+        endpoint (:attr:`token_uri`) issues it. When None, any bearer token is accepted. A wrong token gets
+        401 ``UNAUTHENTICATED``; a project path with no credential at all gets 401 ``CREDENTIALS_MISSING``
+        (unless neither ``api_key`` nor ``bearer_token`` is set: then nothing is checked, as on the
+        Gemini surface).
     latency_s : float
         Sleep this long before answering each request (in the handler thread).
     host, port : str, int
@@ -466,6 +502,18 @@ class FakeGeminiServer:
     * Files API: the upload-session URL (``?upload_id=...``) is its own credential, as on Google's
       upload front end, so chunks are accepted without the API key. Uploaded files cannot be
       downloaded (only a batch job's generated output can), as the SDK documents.
+    * Vertex AI: any project and location are accepted (no IAM); only the ``google`` publisher exists.
+      Replies add ``usageMetadata.trafficType: "ON_DEMAND"`` and ``createTime`` (and a
+      ``blockReasonMessage`` on prompt blocks). ``imageConfig`` may carry ``personGeneration``,
+      ``prominentPeople`` and ``imageOutputOptions{mimeType, compressionQuality}`` there (the Gemini
+      surface answers 400 "Unknown name" for them, as proto-JSON does); ``mimeType`` is honoured by
+      re-encoding the simulator's image as PNG or JPEG (at ``compressionQuality``, default 75), the
+      other two are validated and recorded but do not change the drawing. A Vertex 429 carries Vertex's
+      message. ``countTokens`` works on both surfaces; batch, files and Interactions are Gemini-only.
+    * OAuth: ``POST /token`` (under any path prefix) answers a ``refresh_token`` or ``jwt-bearer`` grant with
+      ``bearer_token`` (or ``"fake-access-token"``), so google-auth's Application Default Credentials
+      can run for real against the fake (an ``authorized_user`` file whose ``token_uri`` is
+      :attr:`token_uri`).
 
     Examples
     --------
@@ -501,10 +549,12 @@ class FakeGeminiServer:
         batch_polls_until_done: int = 2,
         batch_seconds_until_done: float | None = None,
         batch_inline_limit_bytes: int = INLINE_BATCH_LIMIT_BYTES,
+        bearer_token: str | None = None,
     ) -> None:
         if latency_s < 0:
             raise ValueError("latency_s must be >= 0.")
         self.api_key = api_key
+        self.bearer_token = bearer_token
         self.latency_s = float(latency_s)
         self.host = host
         self._port = port
@@ -595,6 +645,11 @@ class FakeGeminiServer:
     def port(self) -> int:
         """The bound port (after :meth:`start`)."""
         return int(self.base_url.rsplit(":", 1)[1])
+
+    @property
+    def token_uri(self) -> str:
+        """The OAuth token endpoint, for the ``token_uri`` of test credentials (see the class Notes)."""
+        return f"{self.base_url}/token"
 
     # ---- scripting and inspection ------------------------------------------------------------
 
@@ -746,15 +801,43 @@ class FakeGeminiServer:
             ])
         return None
 
+    def _check_vertex_auth(self, key: str | None, authorization: str | None) -> _ApiError | None:
+        """Vertex AI auth: an OAuth bearer token or the API key (express mode uses the key)."""
+        bearer = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+        expected_key, expected_token = self.api_key, self.bearer_token  # read once: tests may swap them
+        if bearer is not None:
+            if expected_token is None or secrets.compare_digest(bearer.encode(), expected_token.encode()):
+                return None
+            return _ApiError(401, "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+                                  f"login cookie or other valid authentication credential. {_OAUTH_LOGIN_HELP}",
+                             details=[_vertex_error_info("ACCESS_TOKEN_TYPE_UNSUPPORTED")])
+        if key:
+            err = self._check_key(key)
+            if err is not None and err.details:  # the same 400 API_KEY_INVALID, from Vertex's service
+                err.details = [dict(d, metadata={"service": "aiplatform.googleapis.com"}) if "reason" in d else d
+                               for d in err.details]
+            return err
+        if expected_key is None and expected_token is None:
+            return None
+        return _ApiError(401, "Request is missing required authentication credential. Expected OAuth 2 access "
+                              f"token, login cookie or other valid authentication credential. {_OAUTH_LOGIN_HELP}",
+                         details=[_vertex_error_info("CREDENTIALS_MISSING")])
+
     def _available(self, info: ModelInfo) -> bool:
         today = self.today or dt.date.today()
         if info.shutdown is not None and today >= info.shutdown:
             return False
         return not (info.released is not None and today < info.released)
 
-    def _model(self, model_id: str, version: str, method: str) -> ModelInfo:
+    def _model(self, model_id: str, version: str, method: str, vertex_path: str | None = None) -> ModelInfo:
         info = registry.lookup(model_id)
         # Only canonical ids: the real API knows no toolkit aliases, and a client that sends one is buggy.
+        if (info is None or info.id != model_id or not self._available(info)) and vertex_path is not None:
+            raise _ApiError(
+                404, f"Publisher Model `{vertex_path}` was not found or your project does not have access to it. "
+                "Please ensure you are using a valid model version. For more information, see: "
+                "https://cloud.google.com/vertex-ai/generative-ai/docs/learn/model-versions",
+            )
         if info is None or info.id != model_id or not self._available(info):
             raise _ApiError(
                 404, f"models/{model_id} is not found for API version {version}, or is not supported for "
@@ -799,6 +882,54 @@ class _GenRequest:
     text_out: bool
     image_out: bool
     input_image_count: int
+    vertex: bool = False
+    person_generation: str | None = None
+    prominent_people: str | None = None
+    output_mime: str | None = None
+    output_quality: int | None = None
+
+
+def _vertex_error_info(reason: str) -> dict[str, Any]:
+    return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com",
+            "metadata": {"service": "aiplatform.googleapis.com",
+                         "method": "google.cloud.aiplatform.v1beta1.PredictionService.GenerateContent"}}
+
+
+def _vertex_image_options(image_config: Mapping[str, Any], version: str, vertex: bool) -> dict[str, Any]:
+    """Validate the Vertex-only ``imageConfig`` fields; on the Gemini surface any of them is a 400."""
+    present = [f for f in _VERTEX_ONLY_IMAGE_FIELDS if _get(image_config, f) is not None]
+    if not vertex:
+        if present:
+            # What proto-JSON answers for a field the Gemini API's ImageConfig does not have.
+            raise _ApiError(400, f"Invalid JSON payload received. Unknown name \"{present[0]}\" at "
+                                 "'generation_config.image_config': Cannot find field.", details=[
+                {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [
+                    {"field": "generation_config.image_config", "description":
+                     f"Invalid JSON payload received. Unknown name \"{present[0]}\" at "
+                     "'generation_config.image_config': Cannot find field."}]}])
+        return {}
+    proto = f"type.googleapis.com/google.cloud.aiplatform.{version}.ImageConfig"
+    person = _get(image_config, "personGeneration")
+    if person is not None and person not in _PERSON_GENERATION:
+        raise _ApiError(400, f"Invalid value at 'generation_config.image_config.person_generation' "
+                             f"({proto}.PersonGeneration), \"{person}\"")
+    prominent = _get(image_config, "prominentPeople")
+    if prominent is not None and prominent not in _PROMINENT_PEOPLE:
+        raise _ApiError(400, f"Invalid value at 'generation_config.image_config.prominent_people' "
+                             f"({proto}.ProminentPeople), \"{prominent}\"")
+    output = _get(image_config, "imageOutputOptions") or {}
+    if not isinstance(output, Mapping):
+        raise _ApiError(400, "Invalid JSON payload received. 'image_output_options' must be an object.")
+    mime = _get(output, "mimeType")
+    if mime is not None and mime not in _OUTPUT_MIMES:
+        raise _ApiError(400, f"Unsupported output MIME type {mime!r}. Supported: image/png, image/jpeg.")
+    quality = _get(output, "compressionQuality")
+    if quality is not None:
+        quality = _int64(quality)
+        if quality is None or not 0 <= quality <= 100:
+            raise _ApiError(400, "image_output_options.compression_quality must be between 0 and 100.")
+    return {"person_generation": person, "prominent_people": prominent, "output_mime": mime,
+            "output_quality": quality}
 
 
 @functools.lru_cache(maxsize=256)
@@ -838,10 +969,12 @@ def _inline(part: Any) -> Mapping[str, Any] | None:
     return blob if isinstance(blob, Mapping) else None
 
 
-def _parse_generate(fake: FakeGeminiServer, version: str, model_id: str, method: str, body: Any) -> _GenRequest:
+def _parse_generate(fake: FakeGeminiServer, version: str, model_id: str, method: str, body: Any,
+                    vertex_path: str | None = None) -> _GenRequest:
+    """Parse and validate a generate body; ``vertex_path`` (the model's resource path) marks the Vertex surface."""
     if not isinstance(body, Mapping):
         raise _ApiError(400, "Invalid JSON payload received. Expected an object.")
-    info = fake._model(model_id, version, method)
+    info = fake._model(model_id, version, method, vertex_path)
     contents = _get(body, "contents")
     if not isinstance(contents, list) or not contents:
         raise _ApiError(400, "* GenerateContentRequest.contents: contents is not specified\n")
@@ -885,6 +1018,7 @@ def _parse_generate(fake: FakeGeminiServer, version: str, model_id: str, method:
         if image_size not in info.image_sizes:
             raise _ApiError(400, f"Unsupported image size {image_size!r} for models/{info.id}. "
                                  f"Supported image sizes: {', '.join(info.image_sizes)}.")
+    vertex_options = _vertex_image_options(image_config, version, vertex_path is not None)
 
     decoded = _decode_and_check_history(contents, info)
 
@@ -913,7 +1047,7 @@ def _parse_generate(fake: FakeGeminiServer, version: str, model_id: str, method:
     return _GenRequest(
         model=info, version=version, digest=digest, prompt=prompt, images=images, aspect_ratio=aspect_ratio,
         image_size=image_size, seed=seed, text_out=text_out, image_out=image_out,
-        input_image_count=n_inputs or len(images),
+        input_image_count=n_inputs or len(images), vertex=vertex_path is not None, **vertex_options,
     )
 
 
@@ -994,6 +1128,8 @@ class _Answer:
     out_image_tokens: int = 0
     thoughts_tokens: int = 0
     stream_error: _ApiError | None = None
+    vertex: bool = False  # Vertex AI surface: trafficType, createTime, blockReasonMessage
+    create_time: str = ""
 
 
 def _text_tokens(text: str) -> int:
@@ -1025,7 +1161,8 @@ def _image_part(data_b64: str, mime: str, *, thought: bool = False) -> dict[str,
 
 def _answer(fake: FakeGeminiServer, req: _GenRequest, outcome: Outcome, number: int) -> _Answer:
     info = req.model
-    ans = _Answer(model=info, response_id=_response_id(req.digest, number))
+    ans = _Answer(model=info, response_id=_response_id(req.digest, number), vertex=req.vertex,
+                  create_time=_rfc3339(time.time()) if req.vertex else "")
     ans.prompt_text_tokens = _text_tokens(req.prompt)
     ans.prompt_image_tokens = req.input_image_count * info.input_image_tokens
     if info.thinking:
@@ -1039,7 +1176,7 @@ def _answer(fake: FakeGeminiServer, req: _GenRequest, outcome: Outcome, number: 
         _refuse(ans, outcome.reason or "OTHER", outcome.message, req.digest)
         return ans
     if kind == "error":  # only mid-stream errors get this far
-        ans.stream_error = _error_for(outcome, info.id, req.version)
+        ans.stream_error = _error_for(outcome, info.id, req.version, vertex=req.vertex)
 
     thoughts: list[dict[str, Any]] = [{"text": _thought_text(req.prompt), "thought": True}] if info.thinking else []
     text = ""
@@ -1101,6 +1238,9 @@ def _render_images(
     """``n`` images (static or simulated) and the answer text; None when the simulator refused."""
     static = fake._static_b64
     if static is not None:
+        if req.output_mime and req.output_mime != fake.static_mime:
+            data, mime = _transcode(fake._static_image or b"", req.output_mime, req.output_quality)
+            return "Here is the image you asked for.", [(base64.b64encode(data).decode("ascii"), mime)] * n
         return "Here is the image you asked for.", [(static, fake.static_mime)] * n
 
     from PIL import Image
@@ -1131,8 +1271,26 @@ def _render_images(
                 _refuse(ans, sim.finish_reason, sim.message, req.digest)
                 return None
             text = sim.text
-        out.extend((base64.b64encode(im.data).decode("ascii"), im.mime) for im in sim.images)
+        for im in sim.images:
+            data, mime = im.data, im.mime
+            if req.output_mime:  # Vertex imageOutputOptions.mimeType: re-encode as asked
+                data, mime = _transcode(data, req.output_mime, req.output_quality)
+            out.append((base64.b64encode(data).decode("ascii"), mime))
     return text, out
+
+
+def _transcode(data: bytes, mime: str, quality: int | None) -> tuple[bytes, str]:
+    """Re-encode an image as PNG or JPEG (Vertex's default JPEG compressionQuality is 75)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        buf = io.BytesIO()
+        if mime == "image/jpeg":
+            img.convert("RGB").save(buf, format="JPEG", quality=75 if quality is None else max(1, quality))
+        else:
+            img.save(buf, format="PNG")
+    return buf.getvalue(), mime
 
 
 def _usage(ans: _Answer, *, cand_text: int | None = None, final: bool = True) -> dict[str, Any]:
@@ -1157,14 +1315,22 @@ def _usage(ans: _Answer, *, cand_text: int | None = None, final: bool = True) ->
         usage["candidatesTokensDetails"] = cdetails
     if ans.thoughts_tokens:
         usage["thoughtsTokenCount"] = ans.thoughts_tokens
+    if ans.vertex:
+        usage["trafficType"] = "ON_DEMAND"
     return usage
 
 
 def _envelope(ans: _Answer, parts: list[dict[str, Any]] | None, *, finish: bool,
               usage: dict[str, Any]) -> dict[str, Any]:
+    extra = {"createTime": ans.create_time} if ans.vertex else {}
     if ans.block_reason:
-        return {"promptFeedback": {"blockReason": ans.block_reason}, "usageMetadata": usage,
-                "modelVersion": ans.model.id, "responseId": ans.response_id}
+        feedback = {"blockReason": ans.block_reason}
+        if ans.vertex:  # Vertex explains a prompt block (the Gemini API does not)
+            feedback["blockReasonMessage"] = (
+                "The prompt could not be submitted. This prompt contains sensitive words that violate Google's "
+                "Responsible AI practices. Try rephrasing the prompt.")
+        return {"promptFeedback": feedback, "usageMetadata": usage, "modelVersion": ans.model.id,
+                **extra, "responseId": ans.response_id}
     content: dict[str, Any] = {"role": "model"}
     if parts:
         content = {"parts": parts, "role": "model"}
@@ -1174,7 +1340,7 @@ def _envelope(ans: _Answer, parts: list[dict[str, Any]] | None, *, finish: bool,
         if ans.finish_message:
             candidate["finishMessage"] = ans.finish_message
     candidate["index"] = 0
-    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": ans.model.id,
+    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": ans.model.id, **extra,
             "responseId": ans.response_id}
 
 
@@ -1228,11 +1394,17 @@ def _deltas(part: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _error_for(outcome: Outcome, model_id: str | None, version: str | None) -> _ApiError:
+def _error_for(outcome: Outcome, model_id: str | None, version: str | None, *, vertex: bool = False) -> _ApiError:
     code = outcome.code or 500
     status = outcome.status or _STATUS_BY_CODE.get(code, "UNKNOWN")
     message = outcome.message
     details = None
+    if vertex and code == 429 and message is None:
+        # Vertex's 429 text; it comes without Help / QuotaFailure (the RetryInfo stays, to keep tests fast).
+        message = ("Resource exhausted. Please try again later. Please refer to "
+                   "https://cloud.google.com/vertex-ai/generative-ai/docs/error-code-429 for more details.")
+        return _ApiError(code, message, status=status, details=[
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": outcome.retry_delay or _DEFAULT_RETRY_DELAY}])
     if code == 404 and message is None and model_id:
         message = (f"models/{model_id} is not found for API version {version}, or is not supported for "
                    "generateContent. Call ListModels to see the list of available models and their supported "
@@ -1274,6 +1446,22 @@ def _html_page(code: int) -> bytes:
         "  <p>The server encountered a temporary error and could not complete your request."
         "<p>Please try again in 30 seconds.  <ins>That’s all we know.</ins>\n"
     ).encode()
+
+
+def _vertex_action(method: str, publisher: str, model: str | None, call: str | None) -> str | None:
+    """The action of a Vertex AI path (only Google's publisher exists here)."""
+    if publisher != "google":
+        return None
+    if call is not None:
+        return call if method == "POST" and call in _VERTEX_METHODS else None
+    if method == "GET":
+        return "get" if model else "list"
+    return None
+
+
+def _vertex_model_json(info: ModelInfo) -> dict[str, Any]:
+    return {"name": f"publishers/google/models/{info.id}", "versionId": "001", "launchStage": "GA",
+            "openSourceCategory": "PROPRIETARY", "displayName": f"{info.nickname} ({info.id})"}
 
 
 def _model_json(info: ModelInfo) -> dict[str, Any]:
@@ -1582,30 +1770,52 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in self.headers.items()}
         key = headers.get("x-goog-api-key") or query.get("key")
+        authorization = headers.get("authorization")
         path = unquote(split.path)
         version = model = action = resource = None
         prefix = ""
-        m = _ROUTE.match(path)
-        if m:
-            version, prefix = m["version"], m["prefix"]
-            action, model, resource = _route(self.command, prefix, m["rest"], query)
+        surface, project, location, vertex_path = "gemini", None, None, None
+        m = None
+        vm = _VERTEX_ROUTE.match(path)
+        if vm:  # Vertex AI: checked first, since its v1 paths share the version segment with the Gemini API's
+            version, prefix, model = vm["version"], vm["prefix"], vm["model"]
+            project, location = vm["project"], vm["location"]
+            surface = "vertex" if project else "vertex-express"
+            action = _vertex_action(self.command, vm["publisher"], model, vm["method"])
+            scope = f"projects/{project}/locations/{location}/" if project else ""
+            vertex_path = f"{scope}publishers/{vm['publisher']}/models/{model}"
+        elif self.command == "POST" and path.rstrip("/").endswith("/token"):
+            surface, action = "oauth", "oauth.token"
+        else:
+            m = _ROUTE.match(path)
+            if m:
+                version, prefix = m["version"], m["prefix"]
+                action, model, resource = _route(self.command, prefix, m["rest"], query)
 
         raw = self._read_body()
         body: Any = None
         body_error = False
-        if raw and action != "files.upload":  # upload chunks are the file's bytes, not JSON
+        # upload chunks are the file's bytes, and a token request is a form, not JSON
+        if raw and action not in ("files.upload", "oauth.token"):
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 body_error = True
 
         # The upload-session URL is its own credential (Google's upload front end works that way).
-        auth_error = None if action == "files.upload" else fake._check_key(key)
+        if action in ("files.upload", "oauth.token"):
+            auth_error = None
+        elif surface != "gemini":
+            auth_error = fake._check_vertex_auth(key, authorization)
+        else:
+            auth_error = fake._check_key(key)
+        is_bearer = bool(authorization and authorization[:7].lower() == "bearer ")
         record = RecordedRequest(
             method=self.command, path=split.path, version=version, model=model,
             query={k: (REDACTED if k == "key" else v) for k, v in query.items()},
             headers={k: (REDACTED if k in ("x-goog-api-key", "authorization") else v) for k, v in headers.items()},
-            json=body, received_at=received, action=action,
+            json=body, received_at=received, action=action, surface=surface, project=project, location=location,
+            auth="bearer" if is_bearer else "api_key" if key else None,
         )
         is_call = action in _CALL_METHODS
         outcome, number = fake._admit(record, is_call=is_call, authorized=auth_error is None)
@@ -1616,9 +1826,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_api_error(auth_error)
             elif body_error:
                 self._send_api_error(_ApiError(400, "Invalid JSON payload received. Unexpected token."))
+            elif action == "oauth.token":
+                self._token(fake, raw)
             elif action in _CALL_METHODS:
                 assert version is not None and model is not None
-                self._generate(fake, version, model, action, body, outcome, number, split.query)
+                self._generate(fake, version, model, action, body, outcome, number, split.query, vertex_path)
+            elif surface != "gemini" and action in ("list", "get"):
+                self._vertex_models(fake, model, vertex_path, query)
             elif action == "countTokens":
                 self._count_tokens(fake, version or "v1", model or "", body)
             elif action == "batchGenerateContent":
@@ -1654,7 +1868,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- actions -----------------------------------------------------------------------------
 
     def _generate(self, fake: FakeGeminiServer, version: str, model: str, action: str, body: Any,
-                  outcome: Outcome, number: int, query: str) -> None:
+                  outcome: Outcome, number: int, query: str, vertex_path: str | None = None) -> None:
         stream = action == "streamGenerateContent"
         sse = stream and "alt=sse" in query
         kind = outcome.kind
@@ -1665,7 +1879,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(outcome.code or 502, _html_page(outcome.code or 502), "text/html; charset=UTF-8")
             return
         if kind == "error" and not (stream and outcome.mid_stream):
-            self._send_api_error(_error_for(outcome, model, version))
+            self._send_api_error(_error_for(outcome, model, version, vertex=vertex_path is not None))
             return
         if kind == "malformed":
             whole = json.dumps({"candidates": [{"content": {"parts": [{"text": "Here is your image"}],
@@ -1679,7 +1893,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "stall":
             time.sleep(outcome.seconds)
 
-        req = _parse_generate(fake, version, model, action, body)
+        req = _parse_generate(fake, version, model, action, body, vertex_path)
         ans = _answer(fake, req, outcome, number)
         if not stream:
             self._send_json(200, _response_json(ans))
@@ -1871,6 +2085,34 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _ApiError(400, "Only generated files can be downloaded; files created by upload cannot.",
                                 status="FAILED_PRECONDITION")
             self._send(200, stored.data, stored.mime_type)
+
+    def _vertex_models(self, fake: FakeGeminiServer, model: str | None, vertex_path: str | None,
+                       query: Mapping[str, str]) -> None:
+        """``GET publishers/google/models`` (base models, as ``models.list(query_base=True)`` asks) and ``.../{m}``."""
+        if model is not None:
+            info = registry.lookup(model)
+            if info is None or info.id != model or not fake._available(info):
+                raise _ApiError(404, f"Publisher Model `{vertex_path}` was not found.")
+            self._send_json(200, _vertex_model_json(info))
+            return
+        models = [_vertex_model_json(m) for m in registry.MODELS if fake._available(m)]
+        start, size = _page(query)
+        payload: dict[str, Any] = {"publisherModels": models[start:start + size]}
+        if start + size < len(models):
+            payload["nextPageToken"] = str(start + size)
+        self._send_json(200, payload)
+
+    def _token(self, fake: FakeGeminiServer, raw: bytes) -> None:
+        """The OAuth 2 token endpoint google-auth refreshes against (form body in, JSON out)."""
+        form = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        grant = form.get("grant_type", "")
+        if grant not in ("refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
+            self._send(400, _encode({"error": "unsupported_grant_type",
+                                     "error_description": f"Invalid grant_type: {grant}"}),
+                       "application/json; charset=utf-8")
+            return
+        self._send_json(200, {"access_token": fake.bearer_token or "fake-access-token", "expires_in": 3599,
+                              "scope": "https://www.googleapis.com/auth/cloud-platform", "token_type": "Bearer"})
 
     def _list_models(self, fake: FakeGeminiServer, query: Mapping[str, str]) -> None:
         models = [_model_json(m) for m in registry.MODELS if fake._available(m)]

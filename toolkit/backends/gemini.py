@@ -35,12 +35,13 @@ import io
 import json
 import os
 import re
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from .. import registry
-from ..errors import ConfigError, ModelNotFoundError, ProviderError
-from ..request import ImagePart, Request, TextPart, Turn
+from ..errors import ConfigError, ModelNotFoundError, OptionError, ProviderError
+from ..request import ImagePart, Options, Request, TextPart, Turn
 from ..secrets import Secret, scrub
 from .base import TERMINAL_JOB_STATES, BatchStatus, Reply, ReplyImage, classify
 
@@ -67,7 +68,212 @@ def check_base_url(url: str, what: str = "base_url") -> str:
     return url
 
 
-class GeminiBackend:
+#: Image options only Vertex AI accepts (``ImageConfig`` fields the SDK refuses with ValueError on the Gemini
+#: API, reference sections 1.2 and 8), as :class:`~toolkit.request.Options` field names.
+VERTEX_ONLY_OPTIONS = ("person_generation", "prominent_people", "output_mime_type", "output_compression_quality")
+
+
+def vertex_only_options(options: Options) -> list[str]:
+    """The Vertex-only options that are set on ``options``, in :data:`VERTEX_ONLY_OPTIONS` order."""
+    return [name for name in VERTEX_ONLY_OPTIONS if getattr(options, name, None) is not None]
+
+
+def vertex_option_message(name: str) -> str:
+    """Why a Vertex-only option is refused, and the fix."""
+    return (f"{name} is a Vertex AI option: use Studio(backend='vertex') or leave it unset (the Gemini API, "
+            f"OpenRouter, fal and the offline simulator have no such setting).")
+
+
+def refuse_vertex_options(options: Options, kind: str) -> None:
+    """Raise :class:`~toolkit.errors.OptionError` when a Vertex-only option is set on a non-Vertex backend."""
+    if kind == "vertex":
+        return
+    found = vertex_only_options(options)
+    if found:
+        raise OptionError(vertex_option_message(found[0]))
+
+
+class StreamInterruptedError(ProviderError):
+    """A stream failed after some of its text had been delivered. Never retried: a retry would deliver
+    the text again (the callback cannot take it back). Run the call again to get a complete answer."""
+
+    @classmethod
+    def after(cls, e: ProviderError) -> StreamInterruptedError:
+        # A retryable error's own hint says "it was retried", which is no longer true here.
+        hint = ("the answer stopped part-way, after some text had been shown, so it was not retried (a retry "
+                "would show the text twice). Run the call again." + (f" {e.hint}" if e.hint and not e.retryable else ""))
+        return cls(e.provider, e.code, e.status, f"the stream was interrupted: {e.message}",
+                   attempts=e.attempts, retry_after_s=e.retry_after_s, hint=hint)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class GenerateContentBackend:
+    """What the Gemini API and Vertex AI backends share: one google-genai client, requests built the same
+    way, replies read from the wire JSON (:func:`parse_response`), and streaming.
+
+    Subclasses build ``self._client`` (a ``genai.Client``) and set ``kind``. Kept separate from
+    :class:`GeminiBackend` rather than having Vertex subclass it, because ``isinstance(b, GeminiBackend)``
+    means "this backend has the Gemini API's Interactions and Batch endpoints" (:mod:`toolkit.chat`,
+    :mod:`toolkit.batch`), which Vertex AI does not offer in the same shape.
+
+    Attributes
+    ----------
+    raw_stream_json : bool
+        True (default): :meth:`generate_stream` reads each SSE event as wire JSON through the SDK's own API
+        client, so ``finishMessage`` survives. google-genai 3.3.0 refuses ``should_return_http_response``
+        on streams ("Accessing the raw HTTP response is not supported in streaming methods") and its typed
+        chunks drop ``finishMessage`` on the Gemini API. False uses the typed
+        ``generate_content_stream`` dumped back to JSON (also the fallback if a later SDK lacks the private
+        ``async_request_streamed``), losing only ``finishMessage``.
+    """
+
+    kind: ClassVar[str] = "gemini"
+    spends_money: ClassVar[bool] = True
+    raw_stream_json: bool = True
+    _client: Any
+    _types: Any
+
+    # -- request ------------------------------------------------------------------------------------------
+    def _contents(self, request: Request) -> list[Any]:
+        t = self._types
+        contents = []
+        for turn in request.turns:
+            parts = []
+            for p in turn.parts:
+                extra: dict[str, Any] = {}
+                if p.thought:
+                    extra["thought"] = True
+                if p.thought_signature:
+                    extra["thought_signature"] = p.thought_signature
+                if isinstance(p, TextPart):
+                    parts.append(t.Part(text=p.text, **extra))
+                else:
+                    parts.append(t.Part(inline_data=t.Blob(data=p.data, mime_type=p.mime), **extra))
+            contents.append(t.Content(role=turn.role, parts=parts))
+        return contents
+
+    def _image_config(self, o: Options) -> Any:
+        """``ImageConfig`` for the Gemini API: aspect ratio and size only (see :func:`vertex_only_options`)."""
+        refuse_vertex_options(o, self.kind)
+        if o.aspect_ratio or o.image_size:
+            return self._types.ImageConfig(aspect_ratio=o.aspect_ratio, image_size=o.image_size)
+        return None
+
+    def _config(self, request: Request, *, raw: bool = True) -> Any:
+        o = request.options
+        return self._types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"], image_config=self._image_config(o), seed=o.seed,
+            temperature=o.temperature, should_return_http_response=True if raw else None,
+        )
+
+    def _model_path(self, model: str) -> str:
+        """The resource path the SDK builds for a model id (``models/<id>`` on the Gemini API)."""
+        return model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
+
+    def _wire_request(self, request: Request) -> dict[str, Any]:
+        return request_json(request)
+
+    def _error(self, e: Exception, model: str | None) -> ProviderError | None:
+        """An exception from the SDK -> ProviderError (None: not a provider failure; let it propagate)."""
+        return to_provider_error(e, model, provider=self.kind)
+
+    async def generate(self, request: Request) -> Reply:
+        contents, config = self._contents(request), self._config(request)
+        try:
+            response = await self._client.aio.models.generate_content(
+                model=request.model, contents=contents, config=config
+            )
+        except Exception as e:
+            mapped = self._error(e, request.model)
+            if mapped is None:
+                raise
+            raise mapped from None
+        raw = response.sdk_http_response.body if response.sdk_http_response else None
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE",
+                                f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
+        if not isinstance(body, dict):
+            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "the reply was not a JSON object")
+        return parse_response(body)
+
+    # -- streaming ----------------------------------------------------------------------------------------
+    async def generate_stream(self, request: Request, on_text: Callable[[str], None]) -> Reply:
+        """Answer one request over ``streamGenerateContent`` (SSE), calling ``on_text`` with each text delta.
+
+        The reply is the same :class:`Reply` as :meth:`generate` gives: the events are merged
+        (:func:`merge_stream`) and parsed with :func:`parse_response`. Thought text is not passed to
+        ``on_text`` (it is not part of ``Result.text`` either).
+
+        Raises
+        ------
+        ProviderError
+            As :meth:`generate`. A failure after some text was delivered raises
+            :class:`StreamInterruptedError`, which is not retried: a retry would deliver the text again.
+        """
+        delivered = False
+        chunks: list[dict[str, Any]] = []
+        try:
+            async for chunk in self._stream_chunks(request):
+                chunks.append(chunk)
+                for delta in text_deltas(chunk):
+                    delivered = True
+                    on_text(delta)
+        except ProviderError as e:
+            raise (StreamInterruptedError.after(e) if delivered else e) from None
+        except Exception as e:
+            mapped = self._error(e, request.model)
+            if mapped is None:
+                raise
+            raise (StreamInterruptedError.after(mapped) if delivered else mapped) from None
+        if not chunks:
+            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "the stream ended without any event")
+        return parse_response(merge_stream(chunks))
+
+    async def _stream_chunks(self, request: Request) -> AsyncIterator[dict[str, Any]]:
+        """Each SSE event of the answer as a wire-JSON dict (see :attr:`raw_stream_json`)."""
+        api = getattr(self._client.aio, "_api_client", None)
+        streamed = getattr(api, "async_request_streamed", None)
+        if self.raw_stream_json and streamed is not None:
+            # The same call models.generate_content_stream makes (so auth, base URL, the Vertex project
+            # prefix, API version, timeout and mid-stream error events stay the SDK's), with our own wire
+            # request: the one the batch JSONL uses, which the SDK would build identically.
+            path = f"{self._model_path(request.model)}:streamGenerateContent?alt=sse"
+            events = await streamed("post", path, self._wire_request(request), None)
+            async for event in events:
+                body = json.loads(event.body) if event.body else {}
+                if not isinstance(body, dict):
+                    raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "a stream event was not a JSON object")
+                yield body
+            return
+        stream = await self._client.aio.models.generate_content_stream(
+            model=request.model, contents=self._contents(request), config=self._config(request, raw=False))
+        async for typed in stream:
+            yield typed.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def list_models(self) -> list[str]:
+        """Image-capable model ids the credentials can use (live ``models.list``)."""
+        try:
+            found = list(self._client.models.list())
+        except Exception as e:
+            mapped = self._error(e, None)
+            if mapped is None:
+                raise
+            raise mapped from None
+        ids = []
+        for m in found:
+            name = (m.name or "").removeprefix("models/").removeprefix("publishers/google/models/")
+            actions = getattr(m, "supported_actions", None) or []
+            if "image" in name and (not actions or "generateContent" in actions):
+                ids.append(name)
+        return ids
+
+
+class GeminiBackend(GenerateContentBackend):
     """Calls the Gemini Developer API.
 
     Parameters
@@ -93,7 +299,6 @@ class GeminiBackend:
     """
 
     kind: ClassVar[str] = "gemini"
-    spends_money: ClassVar[bool] = True
     raw_batch_json: bool = True
 
     def __init__(
@@ -123,7 +328,9 @@ class GeminiBackend:
         self.timeout_s = timeout_s
         self.batch_inline_limit_bytes = int(batch_inline_limit_bytes)
         http = types.HttpOptions(base_url=base_url, api_version=api_version, timeout=int(timeout_s * 1000))
-        self._client = genai.Client(api_key=self._key.reveal(), http_options=http)
+        # vertexai=False explicitly: left as None, the SDK would switch to Vertex AI whenever
+        # GOOGLE_GENAI_USE_VERTEXAI is set, and send this Gemini key to aiplatform.googleapis.com.
+        self._client = genai.Client(vertexai=False, api_key=self._key.reveal(), http_options=http)
         self._types = types
 
     @property
@@ -132,57 +339,6 @@ class GeminiBackend:
 
     def __repr__(self) -> str:
         return f"GeminiBackend(base_url={self.base_url!r}, api_version={self.api_version!r}, api_key=<redacted>)"
-
-    # -- request ------------------------------------------------------------------------------------------
-    def _contents(self, request: Request) -> list[Any]:
-        t = self._types
-        contents = []
-        for turn in request.turns:
-            parts = []
-            for p in turn.parts:
-                extra: dict[str, Any] = {}
-                if p.thought:
-                    extra["thought"] = True
-                if p.thought_signature:
-                    extra["thought_signature"] = p.thought_signature
-                if isinstance(p, TextPart):
-                    parts.append(t.Part(text=p.text, **extra))
-                else:
-                    parts.append(t.Part(inline_data=t.Blob(data=p.data, mime_type=p.mime), **extra))
-            contents.append(t.Content(role=turn.role, parts=parts))
-        return contents
-
-    def _config(self, request: Request, *, raw: bool = True) -> Any:
-        t = self._types
-        o = request.options
-        image_config = None
-        if o.aspect_ratio or o.image_size:
-            image_config = t.ImageConfig(aspect_ratio=o.aspect_ratio, image_size=o.image_size)
-        return t.GenerateContentConfig(
-            response_modalities=["TEXT", "IMAGE"], image_config=image_config, seed=o.seed,
-            temperature=o.temperature, should_return_http_response=True if raw else None,
-        )
-
-    async def generate(self, request: Request) -> Reply:
-        contents, config = self._contents(request), self._config(request)
-        try:
-            response = await self._client.aio.models.generate_content(
-                model=request.model, contents=contents, config=config
-            )
-        except Exception as e:
-            mapped = to_provider_error(e, request.model)
-            if mapped is None:
-                raise
-            raise mapped from None
-        raw = response.sdk_http_response.body if response.sdk_http_response else None
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            raise ProviderError("gemini", None, "MALFORMED_RESPONSE",
-                                f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
-        if not isinstance(body, dict):
-            raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the reply was not a JSON object")
-        return parse_response(body)
 
     # -- batch mode -----------------------------------------------------------------------------------------
     async def submit_batch(self, requests: list[Request], display_name: str, *,
@@ -281,23 +437,6 @@ class GeminiBackend:
         job = await self._client.aio.batches.get(name=job_name)
         return _operation_from_typed(job)
 
-    def list_models(self) -> list[str]:
-        """Image-capable model ids the key can use (live ``models.list``)."""
-        try:
-            found = list(self._client.models.list())
-        except Exception as e:
-            mapped = to_provider_error(e, None)
-            if mapped is None:
-                raise
-            raise mapped from None
-        ids = []
-        for m in found:
-            name = (m.name or "").removeprefix("models/")
-            actions = getattr(m, "supported_actions", None) or []
-            if "image" in name and (not actions or "generateContent" in actions):
-                ids.append(name)
-        return ids
-
 
 # -- response -------------------------------------------------------------------------------------------
 # The reply is parsed from the wire JSON (``should_return_http_response=True``), not from the SDK's
@@ -350,8 +489,12 @@ def parse_response(body: dict[str, Any]) -> Reply:
     usage = parse_usage(_get(body, "usageMetadata", "usage_metadata"))
     response_id = _get(body, "responseId", "response_id")
     model_version = _get(body, "modelVersion", "model_version")
-    extra = {k: v for k, v in (("trafficType", _get(_get(body, "usageMetadata") or {}, "trafficType")),
-                               ("serviceTier", _get(_get(body, "usageMetadata") or {}, "serviceTier"))) if v}
+    # Vertex AI reports how the call was billed (usageMetadata.trafficType: ON_DEMAND, PROVISIONED_THROUGHPUT,
+    # ...) and when it was served (createTime); the SDK's typed response keeps neither on every path.
+    meta = _get(body, "usageMetadata", "usage_metadata") or {}
+    extra = {k: v for k, v in (("trafficType", _get(meta, "trafficType", "traffic_type")),
+                               ("serviceTier", _get(meta, "serviceTier", "service_tier")),
+                               ("createTime", _get(body, "createTime", "create_time"))) if v}
     feedback = _get(body, "promptFeedback", "prompt_feedback") or {}
     block = _get(feedback, "blockReason", "block_reason")
     if block:
@@ -402,12 +545,66 @@ def parse_response(body: dict[str, Any]) -> Reply:
     )
 
 
+def text_deltas(chunk: dict[str, Any]) -> list[str]:
+    """The non-thought text parts of one stream event (``candidates[0]``), in order."""
+    candidates = _get(chunk, "candidates") or []
+    if not candidates or not isinstance(candidates[0], dict):
+        return []
+    parts = _get(_get(candidates[0], "content") or {}, "parts") or []
+    return [t for p in parts if isinstance(p, dict) and not _get(p, "thought")
+            and isinstance(t := _get(p, "text"), str) and t]
+
+
+def merge_stream(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The events of one streamed answer -> one ``GenerateContentResponse``, as ``generateContent`` returns it.
+
+    Parts are appended in order, with consecutive non-thought text deltas joined into one part (the
+    first delta carries the thought signature, as the whole part does in a non-streamed answer), so a
+    streamed Result has the same text and model turn as a non-streamed one. Everything else is taken
+    from the last event that has it: ``usageMetadata`` is cumulative and complete only at the end,
+    ``finishReason`` / ``finishMessage`` arrive with the final event, ``promptFeedback`` with the first.
+    """
+    merged: dict[str, Any] = {}
+    parts: list[dict[str, Any]] = []
+    candidate: dict[str, Any] = {}
+    for chunk in chunks:
+        for key, value in chunk.items():
+            if key != "candidates":
+                merged[key] = value
+        candidates = chunk.get("candidates") or []
+        if not candidates or not isinstance(candidates[0], dict):
+            continue
+        for key, value in candidates[0].items():
+            if key != "content":
+                candidate[key] = value
+        for part in _get(candidates[0].get("content") or {}, "parts") or []:
+            if not isinstance(part, dict):
+                continue
+            prev = parts[-1] if parts else None
+            joinable = (prev is not None and isinstance(prev.get("text"), str) and not prev.get("thought")
+                        and isinstance(part.get("text"), str) and not part.get("thought")
+                        and not _get(part, "thoughtSignature", "thought_signature"))
+            if joinable:
+                parts[-1] = {**prev, "text": prev["text"] + part["text"]}
+            else:
+                parts.append(dict(part))
+    if parts or candidate:
+        merged["candidates"] = [{**candidate, "content": {"role": "model", "parts": parts}}]
+    return merged
+
+
 # -- batch ----------------------------------------------------------------------------------------------
-def request_json(request: Request) -> dict[str, Any]:
+def request_json(request: Request, *, vertex: bool = False) -> dict[str, Any]:
     """A request as the wire ``GenerateContentRequest`` (camelCase, standard base64), as in a batch JSONL line.
 
-    The same contents and generation config the SDK sends for :meth:`GeminiBackend.generate`.
+    The same contents and generation config the SDK sends for :meth:`GeminiBackend.generate`. With
+    ``vertex=True`` the Vertex-only image options go in ``imageConfig`` as the SDK's
+    ``_ImageConfig_to_vertex`` puts them (``personGeneration``, ``prominentPeople``,
+    ``imageOutputOptions{mimeType, compressionQuality}``); without it they raise
+    :class:`~toolkit.errors.OptionError`, as the SDK refuses them on the Gemini API.
     """
+    if not vertex:
+        refuse_vertex_options(request.options, "gemini")
     contents = []
     for turn in request.turns:
         parts: list[dict[str, Any]] = []
@@ -424,7 +621,14 @@ def request_json(request: Request) -> dict[str, Any]:
         contents.append({"role": turn.role, "parts": parts})
     o = request.options
     gen: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"]}
-    image = {k: v for k, v in (("aspectRatio", o.aspect_ratio), ("imageSize", o.image_size)) if v}
+    image: dict[str, Any] = {k: v for k, v in (("aspectRatio", o.aspect_ratio), ("imageSize", o.image_size)) if v}
+    if vertex:
+        image.update({k: v for k, v in (("personGeneration", o.person_generation),
+                                        ("prominentPeople", o.prominent_people)) if v is not None})
+        output = {k: v for k, v in (("mimeType", o.output_mime_type),
+                                    ("compressionQuality", o.output_compression_quality)) if v is not None}
+        if output:
+            image["imageOutputOptions"] = output
     if image:
         gen["imageConfig"] = image
     if o.seed is not None:
@@ -594,11 +798,16 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-def to_provider_error(e: Exception, model: str | None) -> ProviderError | None:
+def to_provider_error(e: Exception, model: str | None, *, provider: str = "gemini",
+                      hint: Callable[[int | None, str | None, str, str | None], str | None] | None = None,
+                      ) -> ProviderError | None:
     """An exception from the SDK call -> a ProviderError with a clear message (and no secret).
 
     None for exceptions that are not provider or transport failures (programming errors propagate).
+    ``provider`` names the backend in the message (``"gemini"``, ``"vertex"``); ``hint(code, status,
+    message, model)`` writes the ``Fix:`` line (default: the Gemini API's).
     """
+    hint = hint or _hint
     from google.genai import errors as genai_errors
 
     if isinstance(e, genai_errors.APIError):
@@ -608,16 +817,16 @@ def to_provider_error(e: Exception, model: str | None) -> ProviderError | None:
         status = e.status or err.get("status")
         cls = ModelNotFoundError if e.code == 404 else ProviderError
         return cls(
-            "gemini", e.code, status, message, retry_after_s=retry_delay_s(body) if e.code == 429 else None,
-            hint=_hint(e.code, status, message, model),
+            provider, e.code, status, message, retry_after_s=retry_delay_s(body) if e.code == 429 else None,
+            hint=hint(e.code, status, message, model),
         )
     if isinstance(e, genai_errors.UnknownApiResponseError) or e.__class__.__name__ in (
         "JSONDecodeError", "ValidationError"
     ):
-        return ProviderError("gemini", None, "MALFORMED_RESPONSE",
+        return ProviderError(provider, None, "MALFORMED_RESPONSE",
                              f"the reply could not be parsed: {scrub(str(e))[:300]}", hint=None)
     if isinstance(e, _transport_errors()):
         name = type(e).__name__
         text = scrub(str(e)) or name
-        return ProviderError("gemini", None, name, text, hint=_hint(None, None, text, model))
+        return ProviderError(provider, None, name, text, hint=hint(None, None, text, model))
     return None

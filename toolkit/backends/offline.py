@@ -14,6 +14,7 @@ import io
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -61,17 +62,35 @@ class OfflineBackend:
         return "offline simulator (no key: images are drawn locally and say so)"
 
     async def generate(self, request: Request) -> Reply:
+        reply, _ = await asyncio.gather(self._answer(request), asyncio.sleep(self.latency_s))
+        return reply
+
+    async def generate_stream(self, request: Request, on_text: Callable[[str], None]) -> Reply:
+        """:meth:`generate`, with the reply text passed to ``on_text`` in two or three word-aligned deltas.
+
+        The simulator draws the whole answer at once, so the deltas are a demonstration of streaming (the
+        Playground shows them arriving offline): they are spread over ``latency_s``, and the Reply is
+        identical to :meth:`generate`'s.
+        """
+        start = time.monotonic()
+        reply = await self._answer(request)
+        pieces = split_text(reply.text)
+        for piece in pieces:
+            on_text(piece)
+            # the image "lands" after the text, as on the real API; the total stays latency_s
+            await asyncio.sleep(max(0.0, self.latency_s - (time.monotonic() - start)) / (len(pieces) + 1))
+        await asyncio.sleep(max(0.0, self.latency_s - (time.monotonic() - start)))
+        return reply
+
+    async def _answer(self, request: Request) -> Reply:
         info = registry.resolve(request.model, warn=False)
         sources = request.working_images()
         pil_images = [Image.open(io.BytesIO(p.data)) for p in sources]
         opts = request.options
         sim_seed = request.seed_int()
-        out, _ = await asyncio.gather(
-            asyncio.to_thread(
-                simulator.render, request.prompt, pil_images, model=info, aspect_ratio=opts.aspect_ratio,
-                image_size=opts.image_size, seed=sim_seed,
-            ),
-            asyncio.sleep(self.latency_s),
+        out = await asyncio.to_thread(
+            simulator.render, request.prompt, pil_images, model=info, aspect_ratio=opts.aspect_ratio,
+            image_size=opts.image_size, seed=sim_seed,
         )
         image_parts = [ImagePart.from_bytes(img.data, img.mime) for img in out.images]
         images = [ReplyImage(p.data, p.mime, p.sha256) for p in image_parts]
@@ -152,3 +171,17 @@ class OfflineBackend:
 
     def __repr__(self) -> str:
         return f"OfflineBackend(latency_s={self.latency_s})"
+
+
+def split_text(text: str, pieces: int = 3) -> list[str]:
+    """``text`` cut at spaces into at most ``pieces`` deltas that join back to exactly ``text``.
+
+    >>> split_text("Here is your lighthouse at dusk.")
+    ['Here is', ' your lighthouse', ' at dusk.']
+    """
+    words = text.split(" ")
+    if not text or len(words) < 2:
+        return [text] if text else []
+    step = max(1, -(-len(words) // pieces))
+    chunks = [" ".join(words[i:i + step]) for i in range(0, len(words), step)]
+    return [c if i == 0 else " " + c for i, c in enumerate(chunks)]

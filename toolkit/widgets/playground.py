@@ -27,6 +27,13 @@ class Playground(App):
     prompt (one image: an edit; several: a fusion). Every call adds cards to the gallery (newest
     first, at most ``gallery_size``) with status, reason, dollars and seconds, and refreshes the meter.
 
+    Streaming: with "Stream" ticked (the default on backends that stream: Gemini, Vertex AI, offline) and
+    one image, the reply text appears in ``stream_text`` as it arrives while a placeholder card holds the
+    image's place; the image card replaces it when the Result lands. The deltas are written from the
+    Studio's background thread while the click handler waits for the Result: ipywidgets sends trait
+    changes from any thread (ipykernel's IOPub is thread-safe), which is what lets them show during
+    the call instead of all at once afterwards.
+
     Parameters
     ----------
     studio : toolkit.Studio
@@ -50,6 +57,11 @@ class Playground(App):
     upload : ImageUpload
         Input images (several allowed); ``inputs`` holds the loaded images, ``clear_inputs_button`` empties it.
     generate_button : ipywidgets.Button
+    stream : ipywidgets.Checkbox
+        Stream the reply text (ignored when more than one image is asked for; disabled on backends that
+        cannot stream).
+    stream_text : ipywidgets.Textarea
+        The reply text of the current call, as it arrives (hidden until the first streamed call).
     estimate : ipywidgets.HTML
         What the next call would cost.
     gallery : ipywidgets.Box
@@ -95,6 +107,11 @@ class Playground(App):
                                                   layout=widgets.Layout(width="auto"))
         self.inputs_view = widgets.HBox()
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="image")
+        self.stream = widgets.Checkbox(description="Stream", indent=False, layout=widgets.Layout(width="90px"))
+        self.stream_text = widgets.Textarea(disabled=True, rows=3, description="Reply", style=_WIDE,
+                                            layout=widgets.Layout(width="100%", display="none"))
+        self._placeholder: widgets.HTML | None = None
+        self._update_stream_option()
         self.estimate = widgets.HTML()
         self.gallery = gallery_box()
         self._cards: list[widgets.HTML] = []
@@ -116,7 +133,9 @@ class Playground(App):
                          layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.n, self.upload, self.clear_inputs_button]),
             self.inputs_view,
-            widgets.HBox([self.generate_button, self.estimate], layout=widgets.Layout(align_items="center")),
+            widgets.HBox([self.generate_button, self.stream, self.estimate],
+                         layout=widgets.Layout(align_items="center")),
+            self.stream_text,
             self.message,
             self.gallery,
         ]
@@ -129,9 +148,21 @@ class Playground(App):
         return result
 
     def _generate(self) -> Result:
-        result = self.studio.generate(self.prompt.value, images=list(self.inputs) or None, **self._options())
+        options = self._options()
+        streaming = self.stream.value and not self.stream.disabled and options["n"] == 1
+        extra: dict[str, Any] = {}
+        if streaming:
+            self._start_stream()
+            extra["on_text"] = self._on_delta
+        try:
+            result = self.studio.generate(self.prompt.value, images=list(self.inputs) or None, **options, **extra)
+        except BaseException:
+            if self._placeholder is not None:  # no image is coming: take the placeholder down
+                self._placeholder = None
+                self.gallery.children = tuple(self._cards)
+            raise
         self.results.append(result)
-        self._add_cards(result)
+        self._add_cards(result)  # replaces the placeholder in one update
         self.show(logic.describe_result(result))
         return result
 
@@ -164,6 +195,7 @@ class Playground(App):
             self._studios[kind] = studio
         self.studio = studio
         self.meter.studio = studio
+        self._update_stream_option()
         allowed = logic.models_for_backend(kind, self._models_arg)
         current = self.model.value if allowed is None or self.model.value in allowed else None
         self.model.options = logic.model_choices(allowed, current=current)
@@ -223,4 +255,29 @@ class Playground(App):
         count = max(1, len(result.outputs))
         new = [widgets.HTML(logic.card_html(result, i, thumb_side=self.thumb_side)) for i in range(count)]
         self._cards = (new + self._cards)[: self.gallery_size]
+        self._placeholder = None
         self.gallery.children = tuple(self._cards)
+
+    # -- streaming ------------------------------------------------------------------------------------
+    def _update_stream_option(self) -> None:
+        from ..studio import supports_stream
+
+        able = supports_stream(self.studio.backend)
+        self.stream.value = able
+        self.stream.disabled = not able
+        self.stream.tooltip = ("Show the reply text as it arrives" if able
+                               else f"The {self.studio.backend.kind} backend does not stream")
+
+    def _start_stream(self) -> None:
+        self.stream_text.value = ""
+        self.stream_text.layout.display = ""
+        side = min(self.thumb_side, 160)
+        self._placeholder = widgets.HTML(
+            f'<div class="toolkit-placeholder" style="width:{side}px;height:{side}px;margin:4px;border:2px dashed '
+            f'#bbb;border-radius:6px;display:flex;align-items:center;justify-content:center;color:#888;'
+            f'font-size:12px">drawing…</div>')
+        self.gallery.children = (self._placeholder, *self._cards)
+
+    def _on_delta(self, text: str) -> None:
+        # Called on the Studio's runner thread (see the class docstring); one trait update per delta.
+        self.stream_text.value = self.stream_text.value + text
