@@ -9,6 +9,13 @@ Retries are ours, not the SDK's (its default is one attempt, and it ignores ``Re
 built with no retry options and :func:`toolkit.runner.with_retries` decides, honouring the server's
 ``retryDelay`` on 429.
 
+Streaming (:meth:`GenerateContentBackend.generate_stream`, shared with Vertex AI): google-genai 3.3.0 raises
+``ValueError`` for ``should_return_http_response`` on ``generate_content_stream`` and its typed chunks drop
+``finishMessage``, so the SSE events are read as wire JSON through the SDK's own API client
+(``_api_client.async_request_streamed``, the call ``generate_content_stream`` makes), merged
+(:func:`merge_stream`) and parsed by :func:`parse_response`, like a ``generateContent`` reply. If a later
+SDK lacks that private method, the typed stream is dumped back to JSON instead (losing ``finishMessage``).
+
 Batch mode (reference section 5): :meth:`GeminiBackend.submit_batch` sends one job per model with
 ``client.aio.batches.create``, inline while the serialised requests stay under
 ``batch_inline_limit_bytes`` (18 MB by default: the API refuses inline bodies past 20 MB) and otherwise as a

@@ -195,7 +195,8 @@ class InteractionsBackend:
             # attempts=1: the SDK's default for Interactions is 5; our RetryPolicy is the one retry loop.
             retry_options=types.HttpRetryOptions(attempts=1),
         )
-        self._client = genai.Client(api_key=self._key.reveal(), http_options=http)
+        # vertexai=False: GOOGLE_GENAI_USE_VERTEXAI must not redirect a Gemini API key to Vertex
+        self._client = genai.Client(api_key=self._key.reveal(), vertexai=False, http_options=http)
 
     @classmethod
     def from_gemini(cls, backend: Any) -> InteractionsBackend:

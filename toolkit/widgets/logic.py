@@ -1082,7 +1082,7 @@ def backend_choices(current: str, env: Mapping[str, str] | None = None) -> list[
     has_key = {
         "gemini": bool(env.get("GOOGLE_API_KEY") or env.get("GEMINI_API_KEY")),
         "vertex": bool(env.get("GOOGLE_CLOUD_PROJECT") or env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower()
-                       in ("1", "true", "yes")),
+                       in ("1", "true")),  # what google-genai and Studio(backend="auto") accept
         "openrouter": bool(env.get("OPENROUTER_API_KEY")),
         "fal": bool(env.get("FAL_KEY") or (env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"))),
     }
