@@ -40,6 +40,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pricing, registry
+from ._scripted import ScriptedRecords
 from .registry import ModelInfo
 
 __all__ = ["FakeFalServer", "FakeOpenRouterServer", "FakeOutcome", "Recorded"]
@@ -347,7 +348,7 @@ class _Incoming:
         return Recorded(self.method, self.path, dict(self.query), headers, body, received_at=self.received_at, **kw)
 
 
-class _FakeServer:
+class _FakeServer(ScriptedRecords):
     """Lifecycle, scripting and recording shared by the fakes."""
 
     SHORTCUTS: Mapping[str, FakeOutcome] = {}
@@ -421,45 +422,13 @@ class _FakeServer:
 
     # ---- scripting and inspection ------------------------------------------------------------
 
-    def enqueue(self, *outcomes: str | int | FakeOutcome) -> None:
-        """Script the next generation calls: each takes the next outcome; then ``ok`` again.
-
-        Calls refused for their credentials do not consume one.
-        """
-        parsed = [_parse_outcome(o, self.SHORTCUTS) for o in outcomes]
-        with self._lock:
-            self._queue.extend(parsed)
-
-    @property
-    def pending(self) -> int:
-        """How many scripted outcomes are still waiting."""
-        with self._lock:
-            return len(self._queue)
-
-    @property
-    def requests(self) -> list[Recorded]:
-        """A snapshot of every request received, in arrival order."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def calls(self) -> list[Recorded]:
-        """A snapshot of the generation calls only."""
-        with self._lock:
-            return [r for r in self._requests if r.is_call]
-
-    @property
-    def call_count(self) -> int:
-        """Number of generation calls received (including ones refused for their credentials)."""
-        with self._lock:
-            return self._calls
+    def _parse_outcome(self, outcome: str | int | FakeOutcome) -> FakeOutcome:
+        return _parse_outcome(outcome, self.SHORTCUTS)
 
     def reset(self) -> None:
         """Forget recorded requests, scripted outcomes and the call counter."""
         with self._lock:
-            self._queue.clear()
-            self._requests.clear()
-            self._calls = 0
+            self._reset_records()
 
     # ---- internals ---------------------------------------------------------------------------
 

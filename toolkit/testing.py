@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import registry
+from ._scripted import ScriptedRecords
 from .registry import ModelInfo
 
 __all__ = ["FakeBatch", "FakeFile", "FakeGeminiServer", "Outcome", "RecordedRequest"]
@@ -421,7 +422,7 @@ class FakeFile:
 # --------------------------------------------------------------------------------------------------
 
 
-class FakeGeminiServer:
+class FakeGeminiServer(ScriptedRecords):
     """A loopback HTTP server that answers like the Gemini API, for tests.
 
     Runs in a background thread (``ThreadingHTTPServer``, one daemon thread per connection, HTTP/1.1
@@ -653,46 +654,13 @@ class FakeGeminiServer:
 
     # ---- scripting and inspection ------------------------------------------------------------
 
-    def enqueue(self, *outcomes: str | int | Outcome) -> None:
-        """Script the next calls: each generate/stream call takes the next outcome; then ``ok`` again.
-
-        Scripted outcomes take precedence over ``faults``. Requests refused for their API key do not
-        consume one.
-        """
-        parsed = [Outcome.parse(o) for o in outcomes]
-        with self._lock:
-            self._queue.extend(parsed)
-
-    @property
-    def pending(self) -> int:
-        """How many scripted outcomes are still waiting."""
-        with self._lock:
-            return len(self._queue)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of every request received, in arrival order."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
-    def calls(self) -> list[RecordedRequest]:
-        """A snapshot of the ``generateContent`` / ``streamGenerateContent`` requests only."""
-        with self._lock:
-            return [r for r in self._requests if r.is_call]
-
-    @property
-    def call_count(self) -> int:
-        """Number of ``generateContent`` + ``streamGenerateContent`` requests received."""
-        with self._lock:
-            return self._calls
+    def _parse_outcome(self, outcome: str | int | Outcome) -> Outcome:
+        return Outcome.parse(outcome)
 
     def reset(self) -> None:
         """Forget recorded requests, scripted outcomes, the call counter, batch jobs and files; reseed the fault RNG."""
         with self._lock:
-            self._queue.clear()
-            self._requests.clear()
-            self._calls = 0
+            self._reset_records()
             self._rng = random.Random(self.fault_seed)
             self._batches.clear()
             self._files.clear()
