@@ -35,12 +35,11 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pricing, registry
-from ._scripted import ScriptedRecords
+from ._scripted import LoopbackHandler, LoopbackHTTPServer, ScriptedRecords
 from .registry import ModelInfo
 
 __all__ = ["FakeFalServer", "FakeOpenRouterServer", "FakeOutcome", "Recorded"]
@@ -218,66 +217,10 @@ def _parse_outcome(spec: str | int | FakeOutcome, shortcuts: Mapping[str, FakeOu
 # --------------------------------------------------------------------------------------------------
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    fake: _FakeServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        # A client that timed out or was dropped leaves a dead socket behind; that is not a server bug.
-        if isinstance(sys.exc_info()[1], OSError | ValueError):
-            return
-        super().handle_error(request, client_address)
+_HTTPServer = LoopbackHTTPServer
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so a client's connection pool is really reused
-    server_version = "toolkit-fake"
-    sys_version = ""
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.fake._track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.fake._track(self.connection, False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # silent: nothing a request carries should reach stderr
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
-
+class _Handler(LoopbackHandler):
     def _dispatch(self) -> None:
         fake = self.server.fake
         self.responded = False
@@ -369,56 +312,8 @@ class _FakeServer(ScriptedRecords):
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
 
-    # ---- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Bind and start serving in a daemon thread; returns ``self`` (idempotent)."""
-        if self._httpd is not None:
-            return self
-        httpd = _HTTPServer((self.host, self._port), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self._thread_name, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close every open connection (idempotent)."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        # Keep-alive handler threads block on their sockets; closing them lets the threads end now.
-        with self._lock:
-            conns = list(self._connections)
-            self._connections.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        """``http://host:port`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError(f"{type(self).__name__} is not running: call start() or use it as a context manager.")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def port(self) -> int:
-        """The bound port (after :meth:`start`)."""
-        return int(self.origin.rsplit(":", 1)[1])
+    def _server_classes(self) -> tuple[type, type]:
+        return _HTTPServer, _Handler
 
     # ---- scripting and inspection ------------------------------------------------------------
 
@@ -443,13 +338,6 @@ class _FakeServer(ScriptedRecords):
                     record = replace(record, outcome=outcome.kind)
             self._requests.append(record)
             return outcome
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _sleep(self) -> None:
         if self.latency_s:

@@ -37,12 +37,11 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import registry
-from ._scripted import ScriptedRecords
+from ._scripted import LoopbackHandler, LoopbackHTTPServer, ScriptedRecords
 from .registry import ModelInfo
 
 __all__ = ["FakeBatch", "FakeFile", "FakeGeminiServer", "Outcome", "RecordedRequest"]
@@ -597,55 +596,15 @@ class FakeGeminiServer(ScriptedRecords):
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeGeminiServer:
-        """Bind and start serving in a daemon thread; returns ``self`` (idempotent)."""
-        if self._httpd is not None:
-            return self
-        httpd = _HTTPServer((self.host, self._port), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeGeminiServer", daemon=True
-        )
-        self._thread.start()
-        return self
+    _thread_name = "FakeGeminiServer"
 
-    def stop(self) -> None:
-        """Stop serving and close every open connection (idempotent)."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        # Keep-alive handler threads block on their sockets; closing them lets the threads end now.
-        with self._lock:
-            conns = list(self._connections)
-            self._connections.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeGeminiServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _server_classes(self) -> tuple[type, type]:
+        return _HTTPServer, _Handler
 
     @property
     def base_url(self) -> str:
         """``http://host:port`` of the running server (pass it to ``HttpOptions(base_url=...)``)."""
-        if self._httpd is None:
-            raise RuntimeError("FakeGeminiServer is not running: call start() or use it as a context manager.")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def port(self) -> int:
-        """The bound port (after :meth:`start`)."""
-        return int(self.base_url.rsplit(":", 1)[1])
+        return self.origin
 
     @property
     def token_uri(self) -> str:
@@ -743,13 +702,6 @@ class FakeGeminiServer(ScriptedRecords):
             if r < acc:
                 return outcome
         return _OK
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _check_key(self, key: str | None) -> _ApiError | None:
         expected = self.api_key  # read once: tests may swap it while requests are in flight
@@ -1662,72 +1614,13 @@ def _file_json(f: FakeFile, base: str, version: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    fake: FakeGeminiServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that timed out or was dropped leaves a dead socket behind; that is not a server bug.
-        import sys
-
-        if isinstance(sys.exc_info()[1], OSError | ValueError):
-            return
-        super().handle_error(request, client_address)
+_HTTPServer = LoopbackHTTPServer
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(LoopbackHandler):
     server_version = "scaffolding on HTTPServer2"
-    sys_version = ""
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in one write, but SSE events are separate writes: no Nagle delays.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.fake._track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.fake._track(self.connection, False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Silent on purpose: the request line can carry ?key=<api key>.
-        return
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
 
     # ---- request -----------------------------------------------------------------------------
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(65537)
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
 
     def _dispatch(self) -> None:
         fake = self.server.fake
