@@ -136,6 +136,7 @@ class Store:
                 f"Studio(home=...) or set TOOLKIT_HOME."
             )
         self._lock = threading.Lock()
+        self._verified: set[str] = set()  # image hashes this process wrote or checked
         self._conn = self._connect()
 
     # -- database -------------------------------------------------------------------------------------
@@ -368,7 +369,10 @@ class Store:
         itself; an intact one is kept as it is (its metadata describes the request that first produced it).
         """
         path = self.home / self.image_relpath(sha256, mime)
+        if sha256 in self._verified and path.exists():
+            return path  # written or checked by this process already: skip re-reading a megabyte
         if path.exists() and self._intact(path, sha256, mime):
+            self._verified.add(sha256)
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
@@ -376,11 +380,21 @@ class Store:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
             os.replace(tmp, path)
+            self._verified.add(sha256)
         except BaseException:
             with suppress(OSError):
                 os.unlink(tmp)
             raise
         return path
+
+    def known_image(self, sha256: str, mime: str) -> Path | None:
+        """The stored file when this process already wrote or checked it (and it still exists), else None."""
+        path = self.home / self.image_relpath(sha256, mime)
+        return path if sha256 in self._verified and path.exists() else None
+
+    def distrust(self, sha256: str) -> None:
+        """Forget that an image was checked (a read found it damaged): the next write verifies and heals it."""
+        self._verified.discard(sha256)
 
     @staticmethod
     def _intact(path: Path, sha256: str, mime: str) -> bool:

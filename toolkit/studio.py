@@ -657,8 +657,10 @@ class Studio:
         return result
 
     def _put(self, part: ImagePart, meta: dict | None) -> tuple[Any, int]:
-        data = embed_metadata(part.data, part.mime, meta) if meta is not None else part.data
-        path = self.store.put_image(part.sha256, part.mime, data)
+        path = self.store.known_image(part.sha256, part.mime)
+        if path is None:  # not already written or checked by this process
+            data = embed_metadata(part.data, part.mime, meta) if meta is not None else part.data
+            path = self.store.put_image(part.sha256, part.mime, data)
         return path, path.stat().st_size
 
     def _turn_entry(self, turn: Turn | None, files: list[dict]) -> list[dict] | None:
@@ -686,6 +688,7 @@ class Studio:
         data = strip_metadata(self.store.read_image(ref["path"]), ref["mime"])
         part = ImagePart.from_bytes(data, ref["mime"], **kw)
         if part.sha256 != ref["sha256"]:
+            self.store.distrust(ref["sha256"])
             raise OSError(f"stored image {ref['path']} does not match its recorded hash")
         return part
 
