@@ -61,7 +61,7 @@ import toolkit as tk
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="workshop-"))
 PACK = WORKDIR / "workshop.pack"
-KEY = "AIza-DEMO-instructor-key-not-real-7f3c9a"  # stands in for the instructor's real key
+KEY = "DEMO-instructor-key-not-real-7f3c9a"  # stands in for the instructor's real key
 
 server = tk.FakeGeminiServer(api_key=KEY, latency_s=0.1).start()  # the "paid API" for this notebook
 print(f"working in {WORKDIR}\nfake Gemini API on {server.base_url} (loopback only)")
