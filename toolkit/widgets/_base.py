@@ -155,6 +155,25 @@ class App(widgets.VBox):
         except Exception as exc:  # same contract as _run: a message, never a traceback
             self.show(logic.describe_error(exc))
 
+    def _take_upload(self, change: Any, consume: Callable[[list[InputImage]], Any]) -> None:
+        """Load the files just uploaded and hand them to ``consume``; bad files become a message.
+
+        The upload widget is emptied either way: the bytes live in the app, not in the widget state a
+        saved notebook would carry.
+        """
+        if not change["new"]:
+            return
+        upload = change["owner"]
+
+        def load() -> None:
+            try:
+                images = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
+            finally:
+                upload.value = ()
+            consume(images)
+
+        self._guard(load)
+
     def _after_call(self) -> None:
         try:
             self.meter.refresh()

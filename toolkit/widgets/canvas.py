@@ -205,15 +205,4 @@ class CanvasTutor(App):
             self.canvas.put_image_data(np.asarray(self.drawing.convert("RGB")), 0, 0)
 
     def _on_upload(self, change: Any) -> None:
-        if not change["new"]:
-            return
-
-        def load() -> None:
-            try:
-                images = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
-            finally:
-                self.upload.value = ()
-            if images:
-                self.load_image(images[0])
-
-        self._guard(load)
+        self._take_upload(change, lambda images: images and self.load_image(images[0]))

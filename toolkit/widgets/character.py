@@ -180,14 +180,4 @@ class CharacterSheet(App):
         self.gallery.children = (*self.gallery.children, card)
 
     def _on_upload(self, change: Any) -> None:
-        if not change["new"]:
-            return
-
-        def load() -> None:
-            try:
-                images = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
-            finally:
-                self.upload.value = ()  # the bytes live in self.references
-            self.set_references(images)
-
-        self._guard(load)
+        self._take_upload(change, self.set_references)

@@ -288,18 +288,7 @@ class Editor(App):
         self._guard(handle, clear=False)  # keep the last edit's message visible while aiming the next one
 
     def _on_upload(self, change: Any) -> None:
-        if not change["new"]:
-            return
-
-        def load() -> None:
-            try:
-                images = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
-            finally:
-                self.upload.value = ()  # keep the file's bytes out of the saved widget state
-            if images:
-                self.set_image(images[0])
-
-        self._guard(load)
+        self._take_upload(change, lambda images: images and self.set_image(images[0]))
 
     def _refresh(self) -> None:
         n = len(self._states)

@@ -184,17 +184,7 @@ class FusionBoard(App):
             self._update()
 
     def _on_upload(self, change: Any) -> None:
-        if not change["new"]:
-            return
-
-        def load() -> None:
-            try:
-                images = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
-            finally:
-                self.upload.value = ()  # the bytes live in self.images
-            self.add_images(images)
-
-        self._guard(load)
+        self._take_upload(change, self.add_images)
 
     def _update(self) -> None:
         if self._syncing:

@@ -222,17 +222,7 @@ class Playground(App):
         self.image_size.disabled = not enabled
 
     def _on_upload(self, change: Any) -> None:
-        if not change["new"]:
-            return
-
-        def load() -> None:
-            try:
-                loaded = logic.load_uploads(change["new"], max_side=self.studio.max_input_side)
-            finally:
-                self.upload.value = ()  # the bytes live in self.inputs; keep them out of the widget state
-            self.set_inputs([*self.inputs, *loaded])
-
-        self._guard(load)
+        self._take_upload(change, lambda loaded: self.set_inputs([*self.inputs, *loaded]))
 
     def _update_estimate(self) -> None:
         try:
