@@ -126,9 +126,4 @@ studio.session_ledger.summary()
 # ## What this notebook cost
 
 # %%
-df = studio.session_ledger.df
-print(f"{len(df)} calls, spent ${df.cost_usd.sum():.4f} "
-      f"(list price of the outputs ${df.list_cost_usd.sum():.4f}), "
-      f"{df.latency_s.sum():.1f} s of calls")
-if studio.backend.kind == "offline":
-    print("All images above came from the offline simulator, not from a Google model.")
+print(studio.session_ledger.cost_report())

@@ -338,9 +338,4 @@ sheet.scores
 # ## What this notebook cost
 
 # %%
-df = studio.session_ledger.df
-print(f"{len(df)} calls, spent ${df.cost_usd.sum():.4f} "
-      f"(list price of the outputs ${df.list_cost_usd.sum():.4f}), "
-      f"{df.latency_s.sum():.1f} s of calls in total, median {df.latency_s.median():.3f} s per call")
-if studio.backend.kind == "offline":
-    print("All generated images above came from the offline simulator, not from a Google model.")
+print(studio.session_ledger.cost_report())

@@ -374,11 +374,4 @@ meter
 # ## What this notebook cost
 
 # %%
-df = studio.session_ledger.df
-sent = df[~df["cached"] & (df["status"] != "refused")]
-p50 = f"{sent.latency_s.median():.3f} s" if len(sent) else "n/a (every call was a cache hit)"
-print(f"{len(df)} calls ({int(df.cached.sum())} from the cache), spent ${df.cost_usd.sum():.4f} "
-      f"(list price of the outputs ${df.list_cost_usd.sum():.4f}), "
-      f"{df.latency_s.sum():.1f} s of calls in total, p50 latency {p50}")
-if studio.backend.kind == "offline":
-    print("All images above came from the offline simulator, not from a Google model.")
+print(studio.session_ledger.cost_report())

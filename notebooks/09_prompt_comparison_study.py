@@ -422,9 +422,4 @@ else:  # with a key the job may still be running; sending these cells now would 
 # ## What this notebook cost
 
 # %%
-df = studio.session_ledger.df
-print(f"{len(df)} calls ({int(df.cached.sum())} from the cache, {int((df.tier == 'batch').sum())} in batch), "
-      f"spent ${df.cost_usd.sum():.4f} (list price of the outputs ${df.list_cost_usd.sum():.4f}), "
-      f"{df.latency_s.sum():.1f} s of calls")
-if studio.backend.kind == "offline":
-    print("All images above came from the offline simulator, not from a Google model.")
+print(studio.session_ledger.cost_report())

@@ -43,3 +43,13 @@ def test_plot_has_two_panels(studio):
     studio.generate("a tulip")
     fig = studio.ledger.plot()
     assert len(fig.axes) == 2 and fig.axes[0].get_title().startswith("Cumulative")
+
+
+def test_cost_report(studio):
+    assert studio.session_ledger.cost_report() == "No calls yet."
+    studio.generate("a heron")
+    studio.generate("a heron")
+    studio.generate("x [sim:no_image]")
+    text = studio.session_ledger.cost_report()
+    assert text.startswith("3 calls (1 from the cache, 1 without an image): spent $0.0000")
+    assert "offline simulator" in text and "median" in text

@@ -53,6 +53,30 @@ class Ledger:
         """Money actually spent (sum of ``cost_usd``)."""
         return float(self.df["cost_usd"].sum())
 
+    def cost_report(self) -> str:
+        """One paragraph for the end of a notebook: calls, cache hits, money spent, list price, latency,
+        and whether the images came from the offline simulator.
+
+        >>> print(studio.session_ledger.cost_report())   # doctest: +SKIP
+        12 calls (3 from the cache, 1 without an image): spent $0.0000, list price of the outputs $0.8064;
+        4.2 s of calls, median 0.051 s per call sent. Every image came from the offline simulator, not a Google model.
+        """
+        df = self.df
+        if df.empty:
+            return "No calls yet."
+        sent = df[~df["cached"] & (df["status"] != "refused")]
+        not_ok = int((df["status"] != "ok").sum())
+        p50 = f"median {sent['latency_s'].median():.3f} s per call sent" if len(sent) else "every call was a cache hit"
+        text = (f"{len(df)} calls ({int(df['cached'].sum())} from the cache, {not_ok} without an image): "
+                f"spent ${df['cost_usd'].sum():.4f}, list price of the outputs ${df['list_cost_usd'].sum():.4f}; "
+                f"{df['latency_s'].sum():.1f} s of calls, {p50}.")
+        backends = set(df["backend"].dropna())
+        if backends == {"offline"}:
+            text += " Every image came from the offline simulator, not a Google model."
+        elif "offline" in backends:
+            text += " Some images came from the offline simulator (backend 'offline' in the ledger)."
+        return text
+
     def summary(self, by: str | list[str] = ("backend", "model", "operation")) -> pd.DataFrame:
         """Calls, cache hits, images, errors, spend, list cost and p50/p95 latency per group.
 
