@@ -51,7 +51,6 @@ Notes
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as dt
 import time
@@ -63,7 +62,7 @@ from . import pricing, registry
 from .backends.base import BatchStatus, Reply, supports_batch
 from .compare import Cell, Plan, Study
 from .errors import ConfigError, ProviderError
-from .request import ImagePart, Options, Request, TextPart, Turn
+from .request import Options, Request, Turn
 from .result import Result
 from .runner import run, with_retries
 from .secrets import scrub
@@ -213,19 +212,8 @@ def _spec(studio: Studio, req: Request, indices: list[int]) -> dict[str, Any]:
     """What rebuilds ``req`` (and its ledger row) later; input images are kept in the image store."""
     turns = []
     for turn in req.turns:
-        parts: list[dict[str, Any]] = []
-        for p in turn.parts:
-            d: dict[str, Any] = {"thought": p.thought}
-            if p.thought_signature:
-                d["sig"] = base64.b64encode(p.thought_signature).decode()
-            if isinstance(p, TextPart):
-                d["text"] = p.text
-            else:
-                studio._put(p, None)  # content-addressed: a shared input is written once
-                d["image"] = {"sha256": p.sha256, "mime": p.mime,
-                              "path": studio.store.image_relpath(p.sha256, p.mime)}
-            parts.append(d)
-        turns.append({"role": turn.role, "parts": parts})
+        # images go to the content-addressed store: a shared input is written once
+        turns.append({"role": turn.role, "parts": [studio._part_json(p) for p in turn.parts]})
     return {
         "backend": req.backend, "model": req.model, "operation": req.operation, "prompt": req.prompt,
         "options": req.options.as_dict(), "variant": req.variant, "n_inputs": len(req.input_images),
@@ -504,20 +492,8 @@ def resume(studio: Studio, job_name: str) -> Study:
 def _rebuild(studio: Studio, key: str, spec: dict[str, Any]) -> Request:
     turns = []
     for t in spec["turns"]:
-        parts: list[TextPart | ImagePart] = []
-        for d in t["parts"]:
-            sig = base64.b64decode(d["sig"]) if d.get("sig") else None
-            thought = bool(d.get("thought"))
-            if "text" in d:
-                parts.append(TextPart(d["text"], thought=thought, thought_signature=sig))
-                continue
-            ref = d["image"]
-            try:
-                part = studio._load_part(ref, thought=thought, thought_signature=sig)
-            except (OSError, KeyError, ValueError):  # the input is gone; the key needs only its hash and MIME
-                part = ImagePart(b"", ref["mime"], ref["sha256"], thought=thought, thought_signature=sig)
-            parts.append(part)
-        turns.append(Turn(t["role"], tuple(parts)))
+        # an input image that is gone still rebuilds the key, which needs only its hash and MIME
+        turns.append(Turn(t["role"], tuple(studio._part_from_json(d, missing_ok=True) for d in t["parts"])))
     req = Request(spec["backend"], spec["model"], tuple(turns), Options(**spec["options"]), spec["variant"],
                   spec["operation"])
     if req.key != key:

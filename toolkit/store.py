@@ -202,8 +202,11 @@ class Store:
     def calls(self, session: str | None = None) -> list[dict[str, Any]]:
         """Ledger rows as dicts, oldest first (``paths`` decoded to a list)."""
         sql = "SELECT * FROM calls" + (" WHERE session = ?" if session else "") + " ORDER BY id"
+        return self._call_rows(sql, (session,) if session else ())
+
+    def _call_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with self._lock:
-            cur = self._conn.execute(sql, (session,) if session else ())
+            cur = self._conn.execute(sql, params)
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         for r in rows:
@@ -313,15 +316,7 @@ class Store:
 
     def batch_calls(self, name: str) -> list[dict[str, Any]]:
         """Ledger rows written when collecting job ``name`` (``group_id`` = job name, ``tier`` = batch)."""
-        with self._lock:
-            cur = self._conn.execute(
-                "SELECT * FROM calls WHERE group_id = ? AND tier = 'batch' ORDER BY id", (name,))
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        for r in rows:
-            r["paths"] = json.loads(r["paths"]) if r["paths"] else []
-            r["cached"] = bool(r["cached"])
-        return rows
+        return self._call_rows("SELECT * FROM calls WHERE group_id = ? AND tier = 'batch' ORDER BY id", (name,))
 
     # -- chat turns (toolkit.chat) --------------------------------------------------------------------
     def add_chat_turn(self, row: Mapping[str, Any]) -> int:

@@ -669,20 +669,42 @@ class Studio:
         known = {f["sha256"]: f for f in files}
         out = []
         for p in turn.parts:
-            d: dict[str, Any] = {"thought": p.thought}
-            if p.thought_signature:
-                d["sig"] = base64.b64encode(p.thought_signature).decode()
-            if isinstance(p, TextPart):
-                d["text"] = p.text
-            else:
-                if p.sha256 not in known:  # interim thought images: stored as received, no metadata
-                    _, size = self._put(p, None)
-                    known[p.sha256] = {"sha256": p.sha256, "mime": p.mime,
-                                       "path": self.store.image_relpath(p.sha256, p.mime), "size": size}
-                    files.append(known[p.sha256])
-                d["image"] = known[p.sha256]
+            d = self._part_json(p, known.get(getattr(p, "sha256", "")))
+            if "image" in d and d["image"]["sha256"] not in known:  # interim thought images
+                known[d["image"]["sha256"]] = d["image"]
+                files.append(d["image"])
             out.append(d)
         return out
+
+    def _part_json(self, p: TextPart | ImagePart, image_ref: dict | None = None) -> dict[str, Any]:
+        """A part as stored JSON: its text, or its image by reference (stored as received if not yet)."""
+        d: dict[str, Any] = {"thought": p.thought}
+        if p.thought_signature:
+            d["sig"] = base64.b64encode(p.thought_signature).decode()
+        if isinstance(p, TextPart):
+            d["text"] = p.text
+        else:
+            if image_ref is None:
+                _, size = self._put(p, None)
+                image_ref = {"sha256": p.sha256, "mime": p.mime,
+                             "path": self.store.image_relpath(p.sha256, p.mime), "size": size}
+            d["image"] = image_ref
+        return d
+
+    def _part_from_json(self, d: dict[str, Any], *, missing_ok: bool = False) -> TextPart | ImagePart:
+        """The inverse of :meth:`_part_json`; a missing or damaged image raises unless ``missing_ok``
+        (then the part keeps only its hash and MIME, which is all a cache key needs)."""
+        sig = base64.b64decode(d["sig"]) if d.get("sig") else None
+        thought = bool(d.get("thought"))
+        if "text" in d:
+            return TextPart(d["text"], thought=thought, thought_signature=sig)
+        try:
+            return self._load_part(d["image"], thought=thought, thought_signature=sig)
+        except (OSError, KeyError, ValueError):
+            if not missing_ok:
+                raise
+            ref = d["image"]
+            return ImagePart(b"", ref["mime"], ref["sha256"], thought=thought, thought_signature=sig)
 
     def _load_part(self, ref: dict, **kw: Any) -> ImagePart:
         data = strip_metadata(self.store.read_image(ref["path"]), ref["mime"])
@@ -706,14 +728,7 @@ class Studio:
                 outputs.append(OutputImage(part.data, part.mime, part.sha256, str(self.store.home / ref["path"])))
             turn = None
             if entry.get("model_turn") is not None:
-                parts: list[TextPart | ImagePart] = []
-                for d in entry["model_turn"]:
-                    sig = base64.b64decode(d["sig"]) if d.get("sig") else None
-                    if "text" in d:
-                        parts.append(TextPart(d["text"], thought=d["thought"], thought_signature=sig))
-                    else:
-                        parts.append(self._load_part(d["image"], thought=d["thought"], thought_signature=sig))
-                turn = Turn("model", tuple(parts))
+                turn = Turn("model", tuple(self._part_from_json(d) for d in entry["model_turn"]))
         except (OSError, KeyError, ValueError):
             return None  # a damaged entry is a miss, never a wrong answer
         result = Result(
