@@ -1,0 +1,17 @@
+"""Doctest namespace for ``pytest --doctest-modules toolkit`` (CI runs it): ``tk``, a scratch ``home`` folder,
+and an offline ``studio`` on that home, so the examples in docstrings run as written without a key."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    if not isinstance(request.node, pytest.DoctestItem):
+        return
+    import toolkit as tk
+
+    home = tmp_path_factory.mktemp("doctest-home")
+    ns = request.getfixturevalue("doctest_namespace")
+    ns.update(tk=tk, home=str(home), tmp=str(home), studio=tk.Studio(backend="offline", home=str(home)))
