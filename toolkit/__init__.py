@@ -1,15 +1,24 @@
 """Flash Image Toolkit: a Jupyter-first workbench for Google's Gemini image models.
 
 >>> import toolkit as tk
->>> studio = tk.Studio()      # Gemini API with GEMINI_API_KEY / GOOGLE_API_KEY, else the offline simulator
+>>> studio = tk.Studio(home=home)  # Gemini API with GEMINI_API_KEY / GOOGLE_API_KEY, else the offline simulator
 >>> r = studio.generate("A photo of my cat eating a nano-banana in a fancy restaurant", aspect_ratio="16:9")
+>>> r.status
+'ok'
 
-Everything public is listed in ``__all__``; other modules may change without notice.
+Everything public is listed in ``__all__``; other modules may change without notice. The loopback fakes
+(``tk.FakeGeminiServer``, ...) live in :mod:`toolkit.testing`, imported only when first used.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import backends
+from .backends import BackendConfig, BackendSpec
+from .budget import Budget, BudgetState
 from .chat import Chat, Exchange
+from .engine import Engine
 from .errors import (
     BudgetExceededError,
     ConfigError,
@@ -19,9 +28,9 @@ from .errors import (
     ModelNotFoundError,
     OptionError,
     ProviderError,
+    StorageError,
     ToolkitError,
 )
-from .fakes import FakeFalServer, FakeOpenRouterServer
 from .images import InputImage, load_image, read_metadata
 from .ledger import Ledger
 from .packs import Manifest
@@ -36,20 +45,38 @@ from .registry import (
     UnknownModelWarning,
     models_table,
 )
-from .request import Options, Request
+from .options import CallOptions, Options
+from .request import Request
 from .result import Result
 from .runner import RetryPolicy
 from .samples import sample, samples
 from .store import Store, default_home
-from .studio import Studio, __version__
-from .testing import FakeGeminiServer
+from .studio import Studio
+from .version import __version__
+
+_TESTING = ("FakeGeminiServer", "FakeOpenRouterServer", "FakeFalServer")
+
+
+def __getattr__(name: str) -> Any:
+    """The loopback fakes, imported from :mod:`toolkit.testing` on first use (``import toolkit`` stays light)."""
+    if name in _TESTING:
+        from . import testing
+
+        return getattr(testing, name)
+    raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "BackendConfig",
+    "BackendSpec",
+    "Budget",
     "BudgetExceededError",
+    "BudgetState",
+    "CallOptions",
     "Chat",
     "ConfigError",
+    "Engine",
     "Estimate",
     "Exchange",
     "FakeFalServer",
@@ -71,11 +98,13 @@ __all__ = [
     "Request",
     "Result",
     "RetryPolicy",
+    "StorageError",
     "Store",
     "Studio",
     "ToolkitError",
     "UnknownModelWarning",
     "__version__",
+    "backends",
     "default_home",
     "list_cost",
     "load_image",

@@ -16,12 +16,12 @@ group goes as one job through the backend's ``submit_batch`` (:class:`~toolkit.b
 the Gemini backend chooses inline requests or an uploaded JSONL file by size). Every job is recorded at
 once in the home's ``batches`` table (store migration 2) with what rebuilds its cells later: prompt,
 operation, model, options, variant, input count, the turns with input images by hash (the inputs are
-kept in the image store), and the study's axes and cells. The estimate is held against the Studio's
+kept in the image store), and the study's axes and cells. The estimate is held against the home's
 budget until the job is collected.
 
 **Refresh** (``study.refresh()``, :func:`refresh`). Every job with cells still pending is polled. A
 finished job is claimed in the store (only one Studio wins) and each answer goes through the normal
-finishing path, ``Studio._finish``: images are stored, ``ok`` answers are cached under the SAME request
+finishing path, :meth:`Engine.finish <toolkit.engine.Engine.finish>`: images are stored, ``ok`` answers are cached under the SAME request
 keys (so a later synchronous run replays them at $0), and each cell gets exactly one ledger row with
 ``tier="batch"``, ``cost_usd`` at the batch price (``list_cost_usd`` stays the list price),
 ``group_id`` = the job name and ``latency_s`` = the job's turnaround (the provider's create-to-end time).
@@ -56,19 +56,18 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import pricing, registry
-from .backends.base import BatchStatus, Reply, supports_batch
+from . import registry
+from .backends.base import BatchStatus, Reply
 from .compare import Cell, Plan, Study
+from .engine import Engine
 from .errors import ConfigError, ProviderError
+from .records import BatchJobRow
 from .request import Options, Request, Turn
 from .result import Result
 from .runner import run, with_retries
 from .secrets import scrub
-
-if TYPE_CHECKING:
-    from .studio import Studio
 
 #: The ledger tier of every row written for a batch answer (and the pricing tier).
 TIER = "batch"
@@ -95,15 +94,14 @@ def _age_s(created: str) -> float:
 
 
 # -- submit -----------------------------------------------------------------------------------------------
-def estimate_usd(studio: Studio, cells: list[Cell]) -> float:
+def estimate_usd(engine: Engine, cells: list[Cell]) -> float:
     """What sending ``cells`` as batch jobs would spend: batch price per distinct request (0 offline)."""
-    if not studio.backend.spends_money:
+    if not engine.spends_money:
         return 0.0
     seen: dict[str, Cell] = {}
     for c in cells:
         seen.setdefault(c.request.key, c)
-    return sum(pricing.list_cost(c.model, studio._estimate_usage(c.request, c.model), tier=TIER)
-               for c in seen.values())
+    return sum(engine.estimate_one(c.request, c.model, tier=TIER) for c in seen.values())
 
 
 def submit(plan: Plan, *, refresh: bool = False, display_name: str | None = None) -> Study:
@@ -125,31 +123,28 @@ def submit(plan: Plan, *, refresh: bool = False, display_name: str | None = None
     BudgetExceededError
         The batch-price estimate would take the Studio past its budget (nothing is sent or recorded).
     """
-    studio = plan.studio
-    if not supports_batch(studio.backend):
-        raise ConfigError(f"The {studio.backend.kind!r} backend has no batch mode; use mode='sync'.")
-    cached = set() if refresh else {
-        c.request.key for c in plan.cells if studio.store.cache_get(c.request.key) is not None
-    }
-    studio._check_plan_budget(plan, refresh,
-                              estimate_usd=estimate_usd(studio, [c for c in plan.cells if c.request.key not in cached]))
-    study = Study(plan, study_id=f"study-{uuid.uuid4().hex[:12]}")
+    engine = plan.engine
+    if not engine.spec.batch:
+        raise ConfigError(f"The {engine.backend.kind!r} backend has no batch mode; use mode='sync'.")
+    cached = set() if refresh else {c.request.key for c in plan.cells if engine.is_cached(c.request)}
+    engine.budget.check(estimate_usd(engine, [c for c in plan.cells if c.request.key not in cached]))
+    study = Study(plan, study_id=f"study-{uuid.uuid4().hex[:12]}", collector=COLLECTOR)
     replayed: dict[str, dict[str, Any]] = {}
     to_send: list[Cell] = []
     for cell in plan.cells:
-        hit = studio._replay(cell.request, cell.model, None) if cell.request.key in cached else None
+        hit = engine.replay(cell.request, cell.model) if cell.request.key in cached else None
         if hit is None:  # a damaged cache entry is a miss here too
             to_send.append(cell)
             continue
         study.results[cell.index] = hit
-        replayed.setdefault(cell.request.key, _spec(studio, cell.request, []))["cells"].append(cell.index)
+        replayed.setdefault(cell.request.key, _spec(engine, cell.request, []))["cells"].append(cell.index)
     groups: dict[str, dict[str, list[Cell]]] = {}
     for cell in to_send:
         groups.setdefault(cell.request.model, {}).setdefault(cell.request.key, []).append(cell)
     for model, by_key in groups.items():
         _submit_job(study, model, by_key, display_name, replayed)
     if study.job_states:  # every job row gets the final picture (submission failures of later models included)
-        studio.store.batch_update_study(study.study_id or "", _study_json(study, replayed))
+        engine.store.batch_update_study(study.study_id or "", _study_json(study, replayed))
     return study
 
 
@@ -172,13 +167,13 @@ async def _submit_once(call: Callable[[], Awaitable[str]]) -> str:
 
 def _submit_job(study: Study, model: str, by_key: dict[str, list[Cell]], display_name: str | None,
                 replayed: dict[str, dict[str, Any]]) -> None:
-    studio = study.plan.studio
-    backend: Any = studio.backend
+    engine = study.plan.engine
+    backend: Any = engine.backend
     requests = [cells[0].request for cells in by_key.values()]
     name = display_name or f"flash-image-toolkit {study.study_id} {model}"
-    specs = {key: _spec(studio, cells[0].request, [c.index for c in cells]) for key, cells in by_key.items()}
+    specs = {key: _spec(engine, cells[0].request, [c.index for c in cells]) for key, cells in by_key.items()}
     try:
-        job, _ = run(with_retries(lambda: _submit_once(lambda: backend.submit_batch(requests, name)), studio.retry))
+        job, _ = run(with_retries(lambda: _submit_once(lambda: backend.submit_batch(requests, name)), engine.retry))
     except (ProviderError, _Ambiguous) as e:
         err = e.error if isinstance(e, _Ambiguous) else e
         message = scrub(str(err))
@@ -187,33 +182,28 @@ def _submit_job(study: Study, model: str, by_key: dict[str, list[Cell]], display
                         "twice. Check the provider's batch list (client.batches.list()) before running this again.")
         for cells in by_key.values():
             for c in cells:
-                studio._record(c.request, c.model, status="error", error=message, latency_s=0.0,
-                               attempts=err.attempts, tier=TIER)
+                engine.record_failure(c.request, c.model, error=message, attempts=err.attempts, tier=TIER)
                 study.failures[c.index] = message
         return
     now = _now()
-    studio.store.batch_add({
-        "name": job, "backend": studio.backend.kind, "model": model, "created": now, "updated": now,
-        "state": "JOB_STATE_PENDING", "display_name": name, "study_id": study.study_id, "session": studio.session,
-        "request_count": len(requests), "cells": specs,
-        "study": _study_json(study, replayed),  # recorded with the job, so a crash right after loses nothing
-    })
-    held = estimate_usd(studio, [cells[0] for cells in by_key.values()])
-    with studio._money_lock:
-        studio._reserved += held
-        studio._batch_reserved[job] = held
+    engine.store.batch_add(BatchJobRow(
+        name=job, backend=engine.backend.kind, model=model, created=now, updated=now, state="JOB_STATE_PENDING",
+        display_name=name, study_id=study.study_id, session=engine.session, request_count=len(requests),
+        cells=specs, study=_study_json(study, replayed),  # recorded with the job: a crash right after loses nothing
+    ))
+    engine.budget.hold(job, estimate_usd(engine, [cells[0] for cells in by_key.values()]))
     for cells in by_key.values():
         for c in cells:
             study.pending[c.index] = job
     study.job_states[job] = "JOB_STATE_PENDING"
 
 
-def _spec(studio: Studio, req: Request, indices: list[int]) -> dict[str, Any]:
+def _spec(engine: Engine, req: Request, indices: list[int]) -> dict[str, Any]:
     """What rebuilds ``req`` (and its ledger row) later; input images are kept in the image store."""
     turns = []
     for turn in req.turns:
         # images go to the content-addressed store: a shared input is written once
-        turns.append({"role": turn.role, "parts": [studio._part_json(p) for p in turn.parts]})
+        turns.append({"role": turn.role, "parts": [engine.parts.dump(p) for p in turn.parts]})
     return {
         "backend": req.backend, "model": req.model, "operation": req.operation, "prompt": req.prompt,
         "options": req.options.as_dict(), "variant": req.variant, "n_inputs": len(req.input_images),
@@ -269,11 +259,11 @@ def wait(study: Study, *, timeout_s: float | None = None, interval_s: float = 30
 
 def cancel(study: Study) -> Study:
     """Cancel the study's unfinished jobs, then refresh: their unanswered cells fail as cancelled."""
-    studio = study.plan.studio
-    backend: Any = studio.backend
+    engine = study.plan.engine
+    backend: Any = engine.backend
     for job in list(dict.fromkeys(study.pending.values())):
         try:
-            run(with_retries(lambda job=job: backend.cancel_batch(job), studio.retry))
+            run(with_retries(lambda job=job: backend.cancel_batch(job), engine.retry))
         except ProviderError as e:
             if e.code not in (400, 404, 409):  # already finished or gone: the refresh below says which
                 raise
@@ -281,43 +271,38 @@ def cancel(study: Study) -> Study:
 
 
 def _refresh_job(study: Study, job: str) -> None:
-    studio = study.plan.studio
-    backend: Any = studio.backend
-    row = studio.store.batch_get(job)
+    engine = study.plan.engine
+    backend: Any = engine.backend
+    row = engine.store.batch_get(job)
     if row is None:
-        raise ConfigError(f"Batch job {job!r} is not recorded in {str(studio.store.home)!r}.")
+        raise ConfigError(f"Batch job {job!r} is not recorded in {str(engine.store.home)!r}.")
     if row["completed"] is not None or (row["collected"] is not None and row["collected"] >= _stale_before()):
         _load_collected(study, row)  # collected already, or being collected by another Studio right now
         return
     try:
-        status, _ = run(with_retries(lambda: backend.poll_batch(job), studio.retry))
+        status, _ = run(with_retries(lambda: backend.poll_batch(job), engine.retry))
     except ProviderError as e:
         if e.code != 404:
             raise
         status = BatchStatus(job, "JOB_STATE_NOT_FOUND", True, error=e.message)
     study.job_states[job] = status.state
-    studio.store.batch_update(job, state=status.state, updated=_now())
+    engine.store.batch_update(job, state=status.state, updated=_now())
     if not status.done:
         return
-    if not studio.store.batch_claim(job, _now(), _stale_before()):
-        _load_collected(study, studio.store.batch_get(job) or row)
+    if not engine.store.batch_claim(job, _now(), _stale_before()):
+        _load_collected(study, engine.store.batch_get(job) or row)
         return
     try:
         _collect(study, row, status)
     except BaseException:
-        studio.store.batch_update(job, collected=None)  # let the next refresh try again
+        engine.store.batch_update(job, collected=None)  # let the next refresh try again
         raise
-    studio.store.batch_update(job, completed=_now(), error=status.error)
-    _release(studio, job)
+    engine.store.batch_update(job, completed=_now(), error=status.error)
+    engine.budget.release(job)
 
 
 def _stale_before() -> str:
     return _iso(time.time() - STALE_CLAIM_S)
-
-
-def _release(studio: Studio, job: str) -> None:
-    with studio._money_lock:
-        studio._reserved -= studio._batch_reserved.pop(job, 0.0)
 
 
 def _cells_of(study: Study, spec: dict[str, Any]) -> list[Cell]:
@@ -327,9 +312,9 @@ def _cells_of(study: Study, spec: dict[str, Any]) -> list[Cell]:
 
 def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
     """Feed each answer of a finished job through the Studio's finishing path (one ledger row per cell)."""
-    studio = study.plan.studio
+    engine = study.plan.engine
     job = row["name"]
-    recorded = {r["key"]: r for r in studio.store.batch_calls(job)}
+    recorded = {r["key"]: r for r in engine.store.batch_calls(job)}
     latency = status.elapsed_s if status.elapsed_s is not None else _age_s(row["created"])
     for position, (key, spec) in enumerate(row["cells"].items()):  # submission order (JSON keeps it)
         cells = _cells_of(study, spec)
@@ -341,7 +326,7 @@ def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
         first = cells[0]
         answer = status.results.get(key, status.results.get(f"#{position}"))
         if isinstance(answer, Reply):
-            result = studio._finish(first.request, first.model, answer, latency, 1, job, tier=TIER)
+            result = engine.finish(first.request, first.model, answer, latency_s=latency, group=job, tier=TIER)
             _assign(study, cells, result=result)
             continue
         if isinstance(answer, ProviderError):
@@ -350,14 +335,13 @@ def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
             message = f"batch job {job} returned no answer for this request"
         else:
             message = f"batch job {job} ended {status.state}" + (f": {status.error}" if status.error else "")
-        studio._record(first.request, first.model, status="error", error=message, group=job, latency_s=latency,
-                       attempts=1, tier=TIER)
+        engine.record_failure(first.request, first.model, error=message, group=job, latency_s=latency, tier=TIER)
         _assign(study, cells, failure=message)
 
 
 def _assign(study: Study, cells: list[Cell], *, result: Result | None = None, failure: str | None = None) -> None:
     """Give the answer to the first cell; identical requests in other cells (sent once) share it."""
-    studio = study.plan.studio
+    engine = study.plan.engine
     for i, cell in enumerate(cells):
         study.pending.pop(cell.index, None)
         if i == 0:
@@ -367,21 +351,21 @@ def _assign(study: Study, cells: list[Cell], *, result: Result | None = None, fa
                 study.failures[cell.index] = failure or "failed"
             continue
         if result is not None:
-            dup = studio._replay(cell.request, cell.model, None) if result.ok else None
+            dup = engine.replay(cell.request, cell.model) if result.ok else None
             if dup is None:
                 dup = dataclasses.replace(result, cost_usd=0.0)
-                studio._record(cell.request, cell.model, result=dup, tier=TIER)
+                engine.budget.record(engine.row(cell.request, result=dup, tier=TIER))
             study.results[cell.index] = dup
         else:
-            studio._record(cell.request, cell.model, status="error", error=failure, tier=TIER)
+            engine.record_failure(cell.request, cell.model, error=failure or "failed", tier=TIER)
             study.failures[cell.index] = failure or "failed"
 
 
 def _load_collected(study: Study, row: dict[str, Any]) -> None:
     """Cells of a job collected earlier, from the cache and their ledger rows; writes no row."""
-    studio = study.plan.studio
+    engine = study.plan.engine
     job = row["name"]
-    recorded = {r["key"]: r for r in studio.store.batch_calls(job)}
+    recorded = {r["key"]: r for r in engine.store.batch_calls(job)}
     study.job_states[job] = row["state"]
     for key, spec in row["cells"].items():
         cells = _cells_of(study, spec)
@@ -393,17 +377,17 @@ def _load_collected(study: Study, row: dict[str, Any]) -> None:
                 study.failures[c.index] = f"batch job {job} was collected, but this cell has no ledger row"
         # else: another Studio is collecting it right now; the cell stays pending
     if not any(j == job for j in study.pending.values()):
-        _release(studio, job)
+        engine.budget.release(job)
 
 
 def _from_row(study: Study, cells: list[Cell], row: dict[str, Any], job: str) -> None:
-    studio = study.plan.studio
+    engine = study.plan.engine
     if not cells:
         return
     first = cells[0]
     result: Result | None = None
     if row["status"] == "ok":
-        hit = studio._replay(first.request, first.model, None, record=False)
+        hit = engine.replay(first.request, first.model, record=False)
         if hit is not None:  # as collected: what was paid, not a cache hit
             result = dataclasses.replace(hit, cost_usd=row["cost_usd"] or 0.0, cached=False,
                                          latency_s=row["latency_s"] or 0.0, attempts=row["attempts"] or 1,
@@ -425,32 +409,32 @@ def _from_row(study: Study, cells: list[Cell], row: dict[str, Any], job: str) ->
             study.failures[c.index] = row["error"] or f"failed in batch job {job}"
         else:
             study.failures[c.index] = (f"collected from batch job {job}, but its cached answer is no longer in "
-                                       f"{str(studio.store.home)!r}")
+                                       f"{str(engine.store.home)!r}")
 
 
 # -- resume -----------------------------------------------------------------------------------------------
-def resume(studio: Studio, job_name: str) -> Study:
-    """Rebuild the study ``job_name`` belongs to from ``studio``'s home, then refresh it.
+def resume(engine: Engine, job_name: str) -> Study:
+    """Rebuild the study ``job_name`` belongs to from ``engine``'s home, then refresh it.
 
     Raises
     ------
     ConfigError
         The job is not recorded in this home, or was submitted with another backend kind.
     """
-    row = studio.store.batch_get(job_name)
+    row = engine.store.batch_get(job_name)
     if row is None:
-        known = [j["name"] for j in studio.store.batch_list()][-5:]
+        known = [j["name"] for j in engine.store.batch_list()][-5:]
         raise ConfigError(
-            f"No batch job {job_name!r} is recorded in {str(studio.store.home)!r}: resume() works in the home "
+            f"No batch job {job_name!r} is recorded in {str(engine.store.home)!r}: resume() works in the home "
             f"that submitted the job (Studio(home=...)). Recent jobs here: {known or 'none'}; studio.batches() "
             f"lists them all."
         )
-    if row["backend"] != studio.backend.kind:
+    if row["backend"] != engine.backend.kind:
         raise ConfigError(
             f"Batch job {job_name!r} was submitted with the {row['backend']!r} backend, but this Studio uses "
-            f"{studio.backend.kind!r}. Resume it from a Studio on the same backend (and key)."
+            f"{engine.backend.kind!r}. Resume it from a Studio on the same backend (and key)."
         )
-    jobs = studio.store.batch_list(study_id=row["study_id"]) if row["study_id"] else [row]
+    jobs = engine.store.batch_list(study_id=row["study_id"]) if row["study_id"] else [row]
     info: dict[str, Any] = row["study"] or {}
     specs: dict[str, dict[str, Any]] = {}
     for j in jobs:
@@ -465,16 +449,16 @@ def resume(studio: Studio, job_name: str) -> Study:
         spec = specs.get(c["key"])
         if spec is None:
             continue
-        req = _rebuild(studio, c["key"], spec)
+        req = _rebuild(engine, c["key"], spec)
         cells.append(Cell(c["index"], c["axes"], c["prompt"], req, registry.resolve(req.model, warn=False),
                           tuple(c.get("labels") or ())))
-    plan = Plan(studio, {k: list(v) for k, v in (info.get("axes") or {}).items()}, cells,
+    plan = Plan(engine, {k: list(v) for k, v in (info.get("axes") or {}).items()}, cells,
                 int(info.get("cached_count") or 0), float(info.get("estimate_usd") or 0.0),
                 float(info.get("list_estimate_usd") or 0.0), None, info.get("expected_text"))
-    study = Study(plan, study_id=row["study_id"])
+    study = Study(plan, study_id=row["study_id"], collector=COLLECTOR)
     for spec in (info.get("cached") or {}).values():  # cache hits at submission: they have their rows already
         for cell in _cells_of(study, spec):
-            hit = studio._replay(cell.request, cell.model, None, record=False)
+            hit = engine.replay(cell.request, cell.model, record=False)
             if hit is not None:
                 study.results[cell.index] = hit
             else:
@@ -489,17 +473,32 @@ def resume(studio: Studio, job_name: str) -> Study:
     return refresh(study)
 
 
-def _rebuild(studio: Studio, key: str, spec: dict[str, Any]) -> Request:
+def _rebuild(engine: Engine, key: str, spec: dict[str, Any]) -> Request:
     turns = []
     for t in spec["turns"]:
         # an input image that is gone still rebuilds the key, which needs only its hash and MIME
-        turns.append(Turn(t["role"], tuple(studio._part_from_json(d, missing_ok=True) for d in t["parts"])))
+        turns.append(Turn(t["role"], tuple(engine.parts.load(d, missing_ok=True) for d in t["parts"])))
     req = Request(spec["backend"], spec["model"], tuple(turns), Options(**spec["options"]), spec["variant"],
                   spec["operation"])
     if req.key != key:
         raise ConfigError(f"The recorded request {key[:12]}... no longer hashes to its key; the batches table "
-                          f"in {str(studio.store.home)!r} was changed by hand.")
+                          f"in {str(engine.store.home)!r} was changed by hand.")
     return req
 
+
+class _Collector:
+    """Collects batch-mode studies: ``Study.refresh/wait/cancel`` call it (so the study never imports batch)."""
+
+    def refresh(self, study: Study) -> Study:
+        return refresh(study)
+
+    def wait(self, study: Study, *, timeout_s: float | None = None, interval_s: float = 30.0) -> Study:
+        return wait(study, timeout_s=timeout_s, interval_s=interval_s)
+
+    def cancel(self, study: Study) -> Study:
+        return cancel(study)
+
+
+COLLECTOR = _Collector()
 
 __all__ = ["STALE_CLAIM_S", "TIER", "cancel", "estimate_usd", "refresh", "resume", "submit", "wait"]

@@ -38,15 +38,16 @@ from .backends.interactions import (
     InteractionsRequest,
     check_gemini_api,
 )
+from .engine import Engine
 from .errors import InputError, OptionError, ProviderError
+from .options import split_call_options
+from .records import ChatTurnRow
 from .request import ImagePart, Request, TextPart, Turn
 from .result import OutputImage, Result
 from .runner import run
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from .studio import Studio
 
 RESTART_NOTE = "server state expired; restarted from the last saved image"
 
@@ -97,13 +98,13 @@ class Chat:
 
     Parameters
     ----------
-    studio : Studio
-        Where calls go, are cached, priced and recorded.
+    engine : Engine
+        Where calls go, are cached, priced and recorded (``studio.engine``).
     model : str, optional
         Model id or alias; default the Studio's model.
     gemini_api : {"interactions", "generate_content"}, optional
-        How a chat on the Gemini backend carries its history; default ``studio.gemini_api``. Other backends
-        always replay the history (there is no Interactions API there).
+        How a chat carries its history on a backend with a chat transport (the Gemini API's Interactions);
+        default ``"interactions"``. Other backends always replay the history.
     resume : str, optional
         A ``chat_id`` from this home: rebuild that chat from its turn record and continue from its latest
         answer.
@@ -117,14 +118,14 @@ class Chat:
     >>> chat.branch(0); chat.send("Now add snow instead")      # doctest: +SKIP
     """
 
-    def __init__(self, studio: Studio, model: str | None = None, *, gemini_api: str | None = None,
+    def __init__(self, engine: Engine, model: str | None = None, *, gemini_api: str | None = None,
                  resume: str | None = None) -> None:
-        self.studio = studio
-        rows = _load_rows(studio, resume) if resume is not None else []
+        self.engine = engine
+        rows = _load_rows(engine, resume) if resume is not None else []
         if model is None and rows:
             model = rows[-1]["model"]
-        self.model = studio.model if model is None else registry.resolve(model)
-        self.api = _choose_api(studio, gemini_api)
+        self.model = engine.model if model is None else registry.resolve(model)
+        self.api = _choose_api(engine, gemini_api)
         self.chat_id = resume or uuid.uuid4().hex[:12]
         self._exchanges: dict[int, Exchange] = {}
         self._head: Exchange | None = None
@@ -179,12 +180,9 @@ class Chat:
                 raise OptionError(f"chat.send() does not take {bad}=...; a chat has one model and one answer per "
                                   f"turn. Use studio.generate(..., n=...) for variants or studio.chat(model=...).")
             options.pop(bad, None)
-        from .studio import _as_list, _call_options
-
-        opts = _call_options(options)
-        refresh = bool(opts.pop("refresh"))
-        opts["model"] = self.model.id
-        images = _as_list(images)
+        opts, controls = split_call_options(options)
+        refresh = bool(controls.get("refresh"))
+        images = [] if images is None else list(images) if isinstance(images, list | tuple) else [images]
         if self.api == "interactions":
             return self._send_interactions(prompt, images, opts, refresh)
         return self._send_replay(prompt, images, opts, refresh)
@@ -222,7 +220,7 @@ class Chat:
         """This chat's local turn record: one row per turn sent (answered or failed), every branch included."""
         import pandas as pd
 
-        return pd.DataFrame(self.studio.store.chat_turns(self.chat_id))
+        return pd.DataFrame(self.engine.store.chat_turns(self.chat_id))
 
     def delete_server_state(self) -> int:
         """Delete this chat's stored interactions from Google's servers (they would expire on their own).
@@ -232,8 +230,9 @@ class Chat:
         """
         if self.api != "interactions":
             return 0
-        transport = _transport(self.studio)
-        ids = {r["interaction_id"] for r in self.studio.store.chat_turns(self.chat_id) if r["interaction_id"]}
+        transport = self.engine.chat_transport()
+        assert isinstance(transport, InteractionsBackend)
+        ids = {r["interaction_id"] for r in self.engine.store.chat_turns(self.chat_id) if r["interaction_id"]}
         deleted = 0
         for iid in sorted(ids):
             try:
@@ -270,7 +269,7 @@ class Chat:
             images = [seed, *images] if seed is not None else images
         else:
             prefix = self.turns
-        requests, info = self.studio._requests("chat", prompt, images, prefix, **opts)
+        requests, info = self.engine.requests("chat", prompt, images, prefix, options=opts, model=self.model)
         result = self._execute(requests[0], info, refresh, restarted=restart)
         if restart and result.reason is None:
             result.reason = "restarted from the last saved image (a resumed chat has no thought signatures to replay)"
@@ -300,7 +299,7 @@ class Chat:
                               previous: str | None, *, restart: bool = False, note: str | None = None
                               ) -> tuple[InteractionsRequest, registry.ModelInfo]:
         # _requests validates the prompt, options and images and normalises the images, as for any call.
-        requests, info = self.studio._requests("chat", prompt, images, (), **opts)
+        requests, info = self.engine.requests("chat", prompt, images, (), options=opts, model=self.model)
         base = requests[0]
         req = InteractionsRequest(
             backend=base.backend, model=base.model, turns=(*context, base.turns[-1]), options=base.options,
@@ -311,9 +310,9 @@ class Chat:
     def _execute(self, req: Request, info: registry.ModelInfo, refresh: bool, *, restarted: bool = False) -> Result:
         """One Studio call (cache, budget, retries, storage, one ledger row), then the turn record."""
         interactions = isinstance(req, InteractionsRequest)
-        backend = _transport(self.studio) if interactions else None
+        transport = self.engine.chat_transport() if interactions else None
         try:
-            result = run(self.studio._execute([req], info, refresh, backend=backend))
+            result = self.engine.call([req], info, refresh=refresh, transport=transport)
         except ProviderError as e:
             self._record_turn(req, None, error=e, restarted=restarted)
             raise
@@ -323,35 +322,32 @@ class Chat:
     # -- bookkeeping --------------------------------------------------------------------------------------
     def _record_turn(self, req: Request, result: Result | None, *, error: ProviderError | None = None,
                      restarted: bool = False) -> None:
-        store = self.studio.store
+        engine = self.engine
         user = req.turns[-1]
-        inputs = []
-        for p in user.images:  # inputs are kept (as sent, no metadata) so a restart can seed from them
-            store.put_image(p.sha256, p.mime, p.data)
-            inputs.append({"sha256": p.sha256, "mime": p.mime, "path": store.image_relpath(p.sha256, p.mime)})
+        # inputs are kept (as sent, no metadata) so a restart can seed from them
+        inputs = [engine.parts.image_ref(p) for p in user.images]
         output = None
         if result is not None and result.outputs:
             out = result.outputs[-1]
-            output = {"sha256": out.sha256, "mime": out.mime, "path": store.image_relpath(out.sha256, out.mime)}
+            output = {"sha256": out.sha256, "mime": out.mime, "path": engine.store.image_relpath(out.sha256, out.mime)}
         interactions = isinstance(req, InteractionsRequest)
         head = self._head
-        row = {
-            "chat_id": self.chat_id, "parent": head.turn if head is not None else None,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-            "api": self.api, "backend": req.backend, "model": req.model, "prompt": req.prompt,
-            "inputs": inputs, "output": output, "text": result.text if result is not None else "",
-            "options": req.options.as_dict(),
-            "status": result.status if result is not None else "error",
-            "reason": result.reason if result is not None else (str(error) if error is not None else None),
-            "interaction_id": result.response_id if (result is not None and interactions) else None,
-            "previous_interaction_id": getattr(req, "previous_interaction_id", None),
-            "restarted": restarted, "key": req.key, "session": self.studio.session,
-            "cached": bool(result is not None and result.cached),
-        }
-        turn = store.add_chat_turn(row)
+        row = ChatTurnRow(
+            chat_id=self.chat_id, parent=head.turn if head is not None else None,
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            api=self.api, backend=req.backend, model=req.model, prompt=req.prompt,
+            inputs=inputs, output=output, text=result.text if result is not None else "",
+            options=req.options.as_dict(), status=result.status if result is not None else "error",
+            reason=result.reason if result is not None else (str(error) if error is not None else None),
+            interaction_id=result.response_id if (result is not None and interactions) else None,
+            previous_interaction_id=getattr(req, "previous_interaction_id", None),
+            restarted=restarted, key=req.key, session=engine.session,
+            cached=bool(result is not None and result.cached),
+        )
+        turn = engine.store.add_chat_turn(row)
         if result is not None and result.model_turn is not None and result.model_turn.parts:
-            ex = Exchange(req.prompt, user, result, turn=turn, parent=row["parent"],
-                          interaction_id=row["interaction_id"], restarted=restarted)
+            ex = Exchange(req.prompt, user, result, turn=turn, parent=row.parent,
+                          interaction_id=row.interaction_id, restarted=restarted)
             self._exchanges[turn] = ex
             self._head = ex
 
@@ -381,11 +377,11 @@ class Chat:
             if row["status"] == "error" or not (row["output"] or row["text"]):
                 continue
             try:
-                inputs = tuple(self.studio._load_part(ref) for ref in row["inputs"])
-                out = self.studio._load_part(row["output"]) if row["output"] else None
+                inputs = tuple(self.engine.parts.load_image(ref) for ref in row["inputs"])
+                out = self.engine.parts.load_image(row["output"]) if row["output"] else None
             except (OSError, KeyError):
                 continue  # a damaged or missing file: that turn cannot be continued from
-            outputs = [OutputImage(out.data, out.mime, out.sha256, str(self.studio.store.home / row["output"]["path"]))] \
+            outputs = [OutputImage(out.data, out.mime, out.sha256, str(self.engine.store.home / row["output"]["path"]))] \
                 if out is not None else []
             model_parts: tuple[TextPart | ImagePart, ...] = ((TextPart(row["text"]),) if row["text"] else ()) + \
                 ((out,) if out is not None else ())
@@ -406,29 +402,18 @@ class Chat:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
-def _choose_api(studio: Studio, requested: str | None) -> str:
-    """``interactions`` only where there is an Interactions API: a Studio on the Gemini backend itself."""
-    from .backends.gemini import GeminiBackend
-
-    api = check_gemini_api(requested if requested is not None else getattr(studio, "gemini_api", GEMINI_APIS[0]))
-    if api == "interactions" and not isinstance(studio.backend, GeminiBackend):
-        return "generate_content"  # offline, OpenRouter, fal, replay packs: the history is replayed
+def _choose_api(engine: Engine, requested: str | None) -> str:
+    """``interactions`` only where the backend has a chat transport (the Gemini API itself)."""
+    api = check_gemini_api(requested if requested is not None else GEMINI_APIS[0])
+    if api == "interactions" and engine.spec.chat_transport is None:
+        return "generate_content"  # offline, OpenRouter, fal, Vertex, replay packs: the history is replayed
     return api
 
 
-def _transport(studio: Studio) -> InteractionsBackend:
-    """The Studio's Interactions transport, built on first use from its Gemini backend (same key and URL)."""
-    transport = getattr(studio, "_interactions", None)
-    if transport is None:
-        transport = InteractionsBackend.from_gemini(studio.backend)
-        studio._interactions = transport
-    return transport
-
-
-def _load_rows(studio: Studio, chat_id: str) -> list[dict[str, Any]]:
-    rows = studio.store.chat_turns(chat_id)
+def _load_rows(engine: Engine, chat_id: str) -> list[dict[str, Any]]:
+    rows = engine.store.chat_turns(chat_id)
     if not rows:
-        raise InputError(f"No chat {chat_id!r} is recorded in {str(studio.store.home)!r}; chat ids are in "
+        raise InputError(f"No chat {chat_id!r} is recorded in {str(engine.store.home)!r}; chat ids are in "
                          f"chat.chat_id and studio.store.chat_ids().")
     return rows
 

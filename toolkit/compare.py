@@ -17,34 +17,37 @@ estimated cost, and a refusal above the budget, all before anything is sent. Run
 concurrently (bounded by the Studio's concurrency and rate limits) with a progress bar, expensive axes
 (model, image size) in the outer loop, and failed cells kept as placeholders.
 
-``run(mode="batch")`` (``studio.compare(..., mode="batch")``) submits through the provider's Batch API at
+``studio.compare(..., mode="batch")`` (:func:`toolkit.batch.submit`) submits through the provider's Batch API at
 half price instead and returns at once; ``Study.refresh()`` collects the results (see :mod:`toolkit.batch`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import itertools
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from . import metrics, pricing, registry
+from . import metrics, pricing, ratings, registry
+from .engine import Engine
 from .errors import BudgetExceededError, OptionError, ProviderError, ToolkitError
+from .options import AXIS_NAMES
+from .request import Request
 from .result import Result, thumbnail_data_uri
+from .runner import run
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .request import Request
-    from .studio import Studio
-
-OPTION_AXES = ("model", "aspect_ratio", "image_size", "seed", "temperature")
+#: Option axes a study can vary (derived from :class:`toolkit.options.Options`), ``model`` first.
+OPTION_AXES = AXIS_NAMES
 # Costlier axes first, so one model's cells run together and a budget stop leaves whole slices.
 _OUTER_FIRST = ("backend", "model", "image_size", "images", "aspect_ratio")
 
@@ -59,14 +62,14 @@ class Cell:
     request: Request
     model: registry.ModelInfo
     image_labels: tuple[str, ...] = ()
-    studio: Studio | None = None  # set on a ``backends=[...]`` axis: the Studio that sends this cell
+    engine: Engine | None = None  # set on a ``backends=[...]`` axis: the Engine that sends this cell
 
 
 @dataclass
 class Plan:
     """What a study will do, before anything is sent. ``run()`` executes it."""
 
-    studio: Studio
+    engine: Engine
     axes: dict[str, list[Any]]
     cells: list[Cell]
     cached: int
@@ -85,25 +88,25 @@ class Plan:
                 f"list ${self.list_estimate_usd:.4f})")
 
     def run(self, *, progress: bool = True, refresh: bool = False, mode: str = "sync") -> Study:
-        """Send the cells (cached ones replay at $0) and return the :class:`Study`.
+        """Send the cells concurrently (cached ones replay at $0) and return the :class:`Study`.
 
-        ``mode="batch"`` submits the uncached cells as Batch API jobs and returns a pending Study at once
-        (:func:`toolkit.batch.submit`).
+        Batch mode is :func:`toolkit.batch.submit` (``studio.compare(..., mode="batch")`` calls it).
         """
-        from .runner import run
-
-        if mode == "batch":
-            from .batch import submit
-
-            if any(c.studio is not None for c in self.cells):
-                raise OptionError("A study across backends=[...] cannot use mode='batch' (the Batch API is the "
-                                  "Gemini API's); run it with mode='sync', or batch each backend's study alone.")
-
-            return submit(self, refresh=refresh)
         if mode != "sync":
-            raise OptionError(f"mode={mode!r}: use 'sync' (send now and wait) or 'batch' (the Batch API, 50% price).")
-        self.studio._check_plan_budget(self, refresh)
+            raise OptionError(f"Plan.run(mode={mode!r}): a plan runs synchronously here; for the Batch API use "
+                              f"studio.compare(..., mode='batch') or toolkit.batch.submit(plan).")
+        self.engine.budget.check(self.estimate_usd)
         return run(_run(self, progress=progress, refresh=refresh))
+
+
+class BatchCollector(Protocol):
+    """What collects a batch-mode study's jobs (:mod:`toolkit.batch` sets it on the studies it submits)."""
+
+    def refresh(self, study: Study) -> Study: ...
+
+    def wait(self, study: Study, *, timeout_s: float | None = None, interval_s: float = 30.0) -> Study: ...
+
+    def cancel(self, study: Study) -> Study: ...
 
 
 @dataclass
@@ -117,6 +120,7 @@ class Study:
     pending: dict[int, str] = field(default_factory=dict)
     job_states: dict[str, str] = field(default_factory=dict)
     study_id: str | None = None
+    collector: BatchCollector | None = field(default=None, repr=False)
 
     @property
     def cells(self) -> list[Cell]:
@@ -138,23 +142,21 @@ class Study:
 
         Idempotent: collected cells are never collected twice, and a finished study is left as it is.
         """
-        if not self.pending:
+        if not self.pending or self.collector is None:
             return self
-        from .batch import refresh
-
-        return refresh(self)
+        return self.collector.refresh(self)
 
     def wait(self, timeout_s: float | None = None, interval_s: float = 30.0) -> Study:
         """Refresh every ``interval_s`` seconds until done (or ``timeout_s`` passes); returns ``self``."""
-        from .batch import wait
-
-        return wait(self, timeout_s=timeout_s, interval_s=interval_s)
+        if self.collector is None:
+            return self
+        return self.collector.wait(self, timeout_s=timeout_s, interval_s=interval_s)
 
     def cancel(self) -> Study:
         """Cancel this study's unfinished batch jobs and collect them (their cells fail as cancelled)."""
-        from .batch import cancel
-
-        return cancel(self)
+        if self.collector is None:
+            return self
+        return self.collector.cancel(self)
 
     def _placeholder(self, index: int) -> tuple[str, str]:
         """(status, reason) of a cell without a Result: pending on a batch job, or failed."""
@@ -318,15 +320,20 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
     def ratings(self, arm: str | None = None) -> pd.DataFrame:
         """Bradley–Terry scores of the arms (default: ``model``, else the first axis) from the blind
         judgements recorded for this study in the home (see :meth:`arena`), with bootstrap 95% intervals."""
-        from . import ratings as rt
-        from .widgets.arena import study_id
+        return ratings.ratings(ratings.load_judgements(self.plan.engine.store.home, study=self.study_key),
+                               ratings.arm_map(self, arm))
 
-        return rt.ratings(rt.load_judgements(self.plan.studio.store.home, study=study_id(self)),
-                          rt.arm_map(self, arm))
+    @property
+    def study_key(self) -> str:
+        """A stable id for this study's cells (a hash of their request keys): judgements are filed under it."""
+        return hashlib.sha256("".join(sorted(c.request.key for c in self.cells)).encode()).hexdigest()[:16]
 
     def arena(self, arm: str | None = None, **kwargs: Any) -> Any:
-        """The blind pairwise judging app for this study (:class:`toolkit.widgets.arena.Arena`)."""
-        from .widgets.arena import Arena
+        """The blind pairwise judging app for this study (:class:`toolkit.widgets.arena.Arena`).
+
+        A thin entry point: the app lives with the widgets, which the study itself never imports.
+        """
+        from .widgets.arena import Arena  # the one allowed upward import (see the README's layers)
 
         return Arena(self, arm, **kwargs)
 
@@ -354,7 +361,7 @@ def _listify(value: Any) -> list[Any]:
 
 
 def build_plan(
-    studio: Studio,
+    engine: Engine,
     prompt: str | Sequence[str],
     *,
     images: Any = None,
@@ -367,9 +374,9 @@ def build_plan(
 ) -> Plan:
     """Expand axes into cells and price them. See the module docstring.
 
-    ``backends=["offline", "gemini", "openrouter", studio_b, ...]`` adds a ``backend`` axis: names get a
-    Studio of that backend on the same home (with this Studio's model and budget), Studio objects are
-    used as they are. Each cell is sent by its own backend; the budget check covers the whole plan.
+    ``backends=["offline", "gemini", "openrouter", studio_b, ...]`` adds a ``backend`` axis: names get an
+    Engine of that backend on the same home, Budget and session (:meth:`Engine.sibling`); Studios (or
+    Engines) are used as they are. Each cell is sent by its own backend; the budget check covers the plan.
     """
     prompts = _listify(prompt)
     if not prompts or not all(isinstance(p, str) for p in prompts):
@@ -398,10 +405,12 @@ def build_plan(
         all_axes["images"] = list(image_sets)
     else:
         image_sets = {"": _listify(images) if images is not None else []}
-    studios_by_label: dict[str, Studio] = {}
+    engines_by_label: dict[str, Engine] = {}
     if backends is not None:
-        studios_by_label = _backend_studios(studio, backends)
-        all_axes["backend"] = list(studios_by_label)
+        engines_by_label = _backend_engines(engine, backends)
+        all_axes["backend"] = list(engines_by_label)
+    # each image set is loaded once for the whole plan, not once per cell
+    loaded_sets = {label: engine.load_images(imgs) for label, imgs in image_sets.items()}
     option_values = {k: _listify(axes[k]) for k in OPTION_AXES if k in axes}
     for k, v in option_values.items():
         if not v:
@@ -424,36 +433,33 @@ def build_plan(
         opts = {k: (point[k] if k in point else (option_values[k][0] if k in option_values else None))
                 for k in OPTION_AXES}
         label = point.get("images", "")
-        imgs = image_sets[label]
-        sender = studios_by_label.get(point.get("backend", ""))
-        requests, info = (sender or studio)._requests(
-            "compare", text, imgs, (), aspect_ratio=opts["aspect_ratio"], image_size=opts["image_size"], n=1,
-            seed=opts["seed"], temperature=opts["temperature"], model=opts["model"],
-        )
+        sender = engines_by_label.get(point.get("backend", ""))
+        model = opts.pop("model")
+        requests, info = (sender or engine).requests("compare", text, loaded_sets[label], options=opts, model=model)
         cells.append(Cell(idx, {n: point[n] for n in all_axes}, text, requests[0], info,
                           (label,) if label else (), sender))
-    cached = 0 if refresh else sum(1 for c in cells if studio.store.cache_get(c.request.key) is not None)
+    cached = 0 if refresh else sum(1 for c in cells if engine.is_cached(c.request))
     list_total, spend = 0.0, 0.0
     for c in cells:
-        one = pricing.list_cost(c.model, studio._estimate_usage(c.request, c.model))
+        one = (c.engine or engine).estimate_one(c.request, c.model)
         list_total += one
-        if (c.studio or studio).backend.spends_money and (refresh or studio.store.cache_get(c.request.key) is None):
+        if (c.engine or engine).spends_money and (refresh or not engine.is_cached(c.request)):
             spend += one
-    ref = metrics._pil(reference) if reference is not None else None
-    return Plan(studio, {n: all_axes[n] for n in all_axes}, cells, cached, spend, list_total, ref, expected_text)
+    ref = metrics.as_pil(reference) if reference is not None else None
+    return Plan(engine, {n: all_axes[n] for n in all_axes}, cells, cached, spend, list_total, ref, expected_text)
 
 
 async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
     from tqdm.auto import tqdm
 
-    studio = plan.studio
+    engine = plan.engine
     study = Study(plan)
     bar = tqdm(total=plan.calls, desc="study", unit="cell", disable=not progress, leave=True)
     try:
         async def one(cell: Cell) -> None:
             try:
-                study.results[cell.index] = await (cell.studio or studio)._execute([cell.request], cell.model,
-                                                                                    refresh)
+                study.results[cell.index] = await (cell.engine or engine).execute([cell.request], cell.model,
+                                                                                   refresh=refresh)
             except BudgetExceededError as e:
                 study.failures[cell.index] = str(e)
             except (ProviderError, ToolkitError) as e:
@@ -467,17 +473,16 @@ async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
     return study
 
 
-def _backend_studios(studio: Studio, backends: Sequence[Any]) -> dict[str, Studio]:
-    """Label -> Studio for a ``backends=[...]`` axis (labels are backend kinds, numbered when repeated)."""
-    from .studio import Studio as StudioClass
-
-    out: dict[str, Studio] = {}
+def _backend_engines(engine: Engine, backends: Sequence[Any]) -> dict[str, Engine]:
+    """Label -> Engine for a ``backends=[...]`` axis (labels are backend kinds, numbered when repeated)."""
+    out: dict[str, Engine] = {}
     for item in _listify(backends):
-        if isinstance(item, StudioClass):
+        if isinstance(item, str):
+            sibling = engine.sibling(item)
+        elif isinstance(item, Engine):
             sibling = item
-        elif isinstance(item, str):
-            sibling = studio if item == studio.backend.kind else StudioClass(
-                backend=item, model=studio.model.id, home=studio.store.home, budget_usd=studio.budget_usd)
+        elif isinstance(getattr(item, "engine", None), Engine):  # a Studio
+            sibling = item.engine
         else:
             raise OptionError(f"backends: {item!r} is neither a backend name nor a Studio.")
         label = sibling.backend.kind

@@ -39,18 +39,33 @@ class BudgetExceededError(ToolkitError):
 
     Attributes
     ----------
-    spent_usd, estimate_usd, budget_usd : float
+    spent_usd : float
+        What the budget has committed: spent, plus reserved for calls in flight and held for batch jobs.
+    estimate_usd, budget_usd : float
+    seat : str
+        Whose budget: ``"home"`` (every Studio on the home) or a named seat.
     """
 
-    def __init__(self, spent_usd: float, estimate_usd: float, budget_usd: float) -> None:
+    def __init__(self, spent_usd: float, estimate_usd: float, budget_usd: float, seat: str = "home") -> None:
         self.spent_usd = spent_usd
         self.estimate_usd = estimate_usd
         self.budget_usd = budget_usd
+        self.seat = seat
+        whose = "this home's budget" if seat == "home" else f"the budget of seat {seat!r}"
         super().__init__(
-            f"Budget cap reached: this Studio has spent ${spent_usd:.4f}, the call is estimated at "
-            f"${estimate_usd:.4f}, and the cap is ${budget_usd:.4f}. Nothing was sent. Raise the cap "
-            f"(Studio(budget_usd=...) or studio.budget_usd = ...), use a cheaper model, or replay from the cache."
+            f"Budget cap reached: {whose} has committed ${spent_usd:.4f} (spent, in flight and held for batch "
+            f"jobs), the call is estimated at ${estimate_usd:.4f}, and the cap is ${budget_usd:.4f}. Nothing was "
+            f"sent. Raise the cap (studio.budget.cap = ..., Studio(budget_usd=...) or TOOLKIT_BUDGET_USD), use "
+            f"a cheaper model, or replay from the cache."
         )
+
+
+class StorageError(ToolkitError):
+    """The toolkit home could not record a call (disk full, read-only folder, damaged ledger).
+
+    Raised before a paid request is sent when its write-ahead ledger row cannot be written, so nothing is
+    spent unrecorded. The message names the storage problem and the fix.
+    """
 
 
 class ProviderError(ToolkitError):

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .store import CALL_COLUMNS, Store
+from .records import CALL_COLUMNS
+from .store import Store
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -26,11 +26,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from .backends.base import Backend, Reply
 from .errors import ConfigError
-from .request import Request
 from .store import Store
 
 FORMAT = "flash-image-toolkit-pack"
@@ -176,43 +174,3 @@ def import_pack(store: Store, path: str | Path) -> Manifest:
             if store.cache_row(item["key"]) is None:
                 store.cache_put(item["key"], item["backend"], item["model"], entry, item["created"])
     return manifest
-
-
-class ReplayBackend:
-    """Answers misses of a replay Studio: the fallback backend, or a clear "not in the pack" (strict).
-
-    Hits never reach a backend: they are ordinary cache hits (the pack was merged into the home). Its
-    ``kind`` is the recording backend's, so cache keys match the pack.
-    """
-
-    spends_money: ClassVar[bool] = False
-
-    def __init__(self, pack: str | Path, manifest: Manifest, fallback: Backend, strict: bool) -> None:
-        self.pack = str(pack)
-        self.manifest = manifest
-        self.fallback = fallback
-        self.strict = strict
-        self.kind = manifest.backends[0] if manifest.backends else fallback.kind
-
-    @property
-    def description(self) -> str:
-        tail = "strict: misses are refused" if self.strict else f"misses go to {self.fallback.description}"
-        return f"replay pack {Path(self.pack).name} ({self.manifest.entries} answers; {tail})"
-
-    async def generate(self, request: Request) -> Reply:
-        if self.strict:
-            return Reply(status="no_image", images=[], reason=(
-                f"not in the replay pack {Path(self.pack).name}: this exact request (prompt, images, model and "
-                f"options) was not recorded. Use the prompts from the workshop notebook, or ask the instructor."),
-                extra={"no_cache": True})
-        from dataclasses import replace
-
-        reply = await self.fallback.generate(replace(request, backend=self.fallback.kind))
-        reply.extra.update({"no_cache": True, "backend": self.fallback.kind})
-        return reply
-
-    def list_models(self) -> list[str]:
-        return list(self.manifest.models)
-
-    def __repr__(self) -> str:
-        return f"ReplayBackend({self.description})"

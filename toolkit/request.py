@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from .options import Options
+
 KEY_VERSION = 1
 
 
@@ -85,24 +87,6 @@ class Turn:
     @property
     def images(self) -> tuple[ImagePart, ...]:
         return tuple(p for p in self.parts if isinstance(p, ImagePart) and not p.thought)
-
-
-@dataclass(frozen=True)
-class Options:
-    """Generation options that change the output (and therefore the cache key)."""
-
-    aspect_ratio: str | None = None
-    image_size: str | None = None
-    seed: int | None = None
-    temperature: float | None = None
-    # Vertex AI only (ImageConfig.personGeneration / prominentPeople / imageOutputOptions); None = unset.
-    person_generation: str | None = None
-    prominent_people: str | None = None
-    output_mime_type: str | None = None
-    output_compression_quality: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 @dataclass(frozen=True)

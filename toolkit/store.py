@@ -27,16 +27,20 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, StorageError
+from .records import (
+    BATCH_COLUMNS,
+    CALL_COLUMNS,
+    CHAT_TURN_COLUMNS,
+    BatchJobRow,
+    CallRow,
+    ChatTurnRow,
+    decode,
+    encode,
+    encode_value,
+)
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
-
-CALL_COLUMNS = (
-    "ts", "session", "backend", "model", "operation", "prompt", "n_inputs", "n_images", "status", "reason",
-    "input_tokens", "input_image_tokens", "output_tokens", "output_image_tokens", "thought_tokens",
-    "cost_usd", "list_cost_usd", "latency_s", "cached", "key", "response_id", "paths", "error",
-    "attempts", "group_id", "variant", "aspect_ratio", "image_size", "seed", "tier", "notebook",
-)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the ledger and the cache index.
@@ -90,18 +94,25 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN notebook TEXT;
     CREATE INDEX calls_notebook ON calls(notebook);
     """,
+    # 5: one Budget per home or seat (toolkit.budget), write-ahead call rows and the indexes the ledger's queries
+    # need. `budgets` holds each seat's cap and what it spent since the budget was created or reset;
+    # `budget_holds` the estimates held for batch jobs until they are collected. A paid call's row is written
+    # as `sent` (with `reserved_usd`, the estimate, and `owner`, the process that sent it) before the request
+    # leaves; what is reserved is the sum over `sent` rows, so it never drifts from the ledger.
+    """
+    CREATE TABLE budgets (
+        seat TEXT PRIMARY KEY, cap REAL, spent REAL NOT NULL DEFAULT 0, created TEXT NOT NULL, reset TEXT
+    );
+    CREATE TABLE budget_holds (
+        job TEXT PRIMARY KEY, seat TEXT NOT NULL, amount REAL NOT NULL, created TEXT NOT NULL
+    );
+    ALTER TABLE calls ADD COLUMN seat TEXT;
+    ALTER TABLE calls ADD COLUMN reserved_usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE calls ADD COLUMN owner TEXT;
+    CREATE INDEX calls_sent ON calls(seat) WHERE status = 'sent';
+    CREATE INDEX calls_group ON calls(group_id);
+    """,
 )
-BATCH_COLUMNS = (
-    "name", "backend", "model", "created", "updated", "state", "display_name", "study_id", "session",
-    "request_count", "cells", "study", "collected", "completed", "error",
-)
-_BATCH_JSON = ("cells", "study")
-CHAT_TURN_COLUMNS = (
-    "chat_id", "turn", "parent", "created", "api", "backend", "model", "prompt", "inputs", "output", "text",
-    "options", "status", "reason", "interaction_id", "previous_interaction_id", "restarted", "cached", "key",
-    "session",
-)
-_CHAT_JSON = ("inputs", "output", "options")
 
 
 def default_home() -> Path:
@@ -146,12 +157,15 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
             self._migrate(conn)
         except sqlite3.DatabaseError as e:
             raise ConfigError(
-                f"The ledger database {str(self.db_path)!r} cannot be opened ({e}). It may be corrupted or not a "
-                f"SQLite file. Move it aside (the images beside it are safe) and a new ledger will be created, "
-                f"or pass another home with Studio(home=...)."
+                f"The ledger database {str(self.db_path)!r} is damaged or not a SQLite file ({e}). Nothing was "
+                f"sent. Move it aside (the images beside it are safe) and a new ledger will be created, or pass "
+                f"another home with Studio(home=...)."
             ) from None
         return conn
 
@@ -170,56 +184,82 @@ class Store:
                 conn.execute(f"PRAGMA user_version={number + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # keep the migration's own error, not a failed rollback's
+                conn.execute("ROLLBACK")
             raise
 
     @property
     def schema_version(self) -> int:
-        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), shared by every process on the home.
+
+        A storage failure (disk full, read-only, damaged file) is raised as :class:`StorageError`, naming the
+        problem and the fix; the original error is kept even when the rollback fails too.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise self._storage_error(e) from e
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+            except BaseException as e:
+                with suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                if isinstance(e, sqlite3.Error):
+                    raise self._storage_error(e) from e
                 raise
 
-    def add_call(self, row: Mapping[str, Any]) -> int:
-        """Append one ledger row; unknown keys are an error, missing ones are NULL."""
-        extra = set(row) - set(CALL_COLUMNS)
-        if extra:
-            raise KeyError(f"unknown ledger columns: {sorted(extra)}")
-        cols = [c for c in CALL_COLUMNS if c in row]
-        values = [json.dumps(row[c]) if c == "paths" else row[c] for c in cols]
-        sql = f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        with self._tx() as conn:
-            return conn.execute(sql, values).lastrowid
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (the ledger and the budget read through this)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _storage_error(self, e: sqlite3.Error) -> StorageError:
+        return StorageError(
+            f"The toolkit home {str(self.home)!r} could not record the call ({type(e).__name__}: {e}). Nothing "
+            f"was sent. Free disk space or fix the folder's permissions; if the ledger is damaged, move "
+            f"ledger.sqlite aside (the images are safe), or use another home with Studio(home=...)."
+        )
+
+    # -- calls ----------------------------------------------------------------------------------------
+    def insert_call(self, conn: sqlite3.Connection, row: CallRow) -> int:
+        """Append one ledger row inside an open :meth:`transaction`; returns its id."""
+        values = encode(row)
+        sql = f"INSERT INTO calls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+        return int(conn.execute(sql, list(values.values())).lastrowid or 0)
+
+    def update_call(self, conn: sqlite3.Connection, row_id: int, **fields: Any) -> None:
+        """Change columns of a ledger row inside an open :meth:`transaction` (completing a ``sent`` row)."""
+        unknown = set(fields) - set(CALL_COLUMNS)
+        if unknown:
+            raise KeyError(f"unknown ledger columns: {sorted(unknown)}")
+        values = [encode_value(CallRow, c, v) for c, v in fields.items()]
+        conn.execute(f"UPDATE calls SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?", [*values, row_id])
+
+    def add_call(self, row: CallRow) -> int:
+        """Append one ledger row in its own transaction; returns its id."""
+        with self.transaction() as conn:
+            return self.insert_call(conn, row)
 
     def calls(self, session: str | None = None) -> list[dict[str, Any]]:
         """Ledger rows as dicts, oldest first (``paths`` decoded to a list)."""
         sql = "SELECT * FROM calls" + (" WHERE session = ?" if session else "") + " ORDER BY id"
-        return self._call_rows(sql, (session,) if session else ())
+        return self.call_rows(sql, (session,) if session else ())
 
-    def _call_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    def call_rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Ledger rows of a ``SELECT * FROM calls ...`` query, decoded."""
+        return [decode(CallRow, r) for r in self._dicts(sql, params)]
+
+    def _dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with self._lock:
             cur = self._conn.execute(sql, params)
             names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        for r in rows:
-            r["paths"] = json.loads(r["paths"]) if r["paths"] else []
-            r["cached"] = bool(r["cached"])
-        return rows
-
-    def spent(self, session: str) -> float:
-        with self._lock:
-            value = self._conn.execute(
-                "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE session = ?", (session,)
-            ).fetchone()[0]
-        return float(value)
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     # -- cache ----------------------------------------------------------------------------------------
     def cache_get(self, key: str) -> dict[str, Any] | None:
@@ -228,57 +268,62 @@ class Store:
             row = self._conn.execute("SELECT entry FROM cache WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        entry = json.loads(row[0])
+        entry: dict[str, Any] = json.loads(row[0])
         # existence only: the replay verifies every image against its hash before trusting it
         if not all((self.home / f["path"]).is_file() for f in entry.get("files", [])):
             return None
         return entry
 
+    def has_cached(self, key: str) -> bool:
+        """True when ``key`` has a cache entry (its images are checked only when it is replayed)."""
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM cache WHERE key = ?", (key,)).fetchone() is not None
+
+    def put_cache(self, conn: sqlite3.Connection, key: str, backend: str, model: str, entry: Mapping[str, Any],
+                  created: str) -> None:
+        """Write a cache entry inside an open :meth:`transaction`."""
+        conn.execute("INSERT OR REPLACE INTO cache (key, created, backend, model, entry) VALUES (?, ?, ?, ?, ?)",
+                     (key, created, backend, model, json.dumps(entry)))
+
     def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO cache (key, created, backend, model, entry) VALUES (?, ?, ?, ?, ?)",
-                (key, created, backend, model, json.dumps(entry)),
-            )
+        """Write a cache entry in its own transaction."""
+        with self.transaction() as conn:
+            self.put_cache(conn, key, backend, model, entry, created)
 
     def cache_row(self, key: str) -> dict[str, Any] | None:
         """The raw cache row (key, created, backend, model, entry as JSON text), or None."""
-        with self._lock:
-            row = self._conn.execute("SELECT key, created, backend, model, entry FROM cache WHERE key = ?",
-                                     (key,)).fetchone()
-        return None if row is None else dict(zip(("key", "created", "backend", "model", "entry"), row, strict=True))
+        rows = self._dicts("SELECT key, created, backend, model, entry FROM cache WHERE key = ?", (key,))
+        return rows[0] if rows else None
 
     def cache_keys(self) -> list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT key FROM cache ORDER BY created")]
 
     # -- batch jobs (migration 2) ---------------------------------------------------------------------
-    def batch_add(self, job: Mapping[str, Any]) -> None:
-        """Record a submitted batch job (``cells`` and ``study`` are JSON-encoded here)."""
-        extra = set(job) - set(BATCH_COLUMNS)
-        if extra:
-            raise KeyError(f"unknown batch columns: {sorted(extra)}")
-        cols = [c for c in BATCH_COLUMNS if c in job]
-        values = [json.dumps(job[c]) if c in _BATCH_JSON else job[c] for c in cols]
-        with self._tx() as conn:
-            conn.execute(f"INSERT INTO batches ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
+    def batch_add(self, job: BatchJobRow) -> None:
+        """Record a submitted batch job."""
+        values = encode(job)
+        with self.transaction() as conn:
+            conn.execute(f"INSERT INTO batches ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                         list(values.values()))
 
     def batch_update(self, name: str, **fields: Any) -> None:
         """Change columns of a recorded job (``state``, ``updated``, ``study``, ``completed``, ``error``, ...)."""
-        extra = set(fields) - set(BATCH_COLUMNS[1:])
-        if extra:
-            raise KeyError(f"unknown batch columns: {sorted(extra)}")
+        unknown = set(fields) - set(BATCH_COLUMNS[1:])
+        if unknown:
+            raise KeyError(f"unknown batch columns: {sorted(unknown)}")
         if not fields:
             return
-        values = [json.dumps(v) if c in _BATCH_JSON else v for c, v in fields.items()]
-        with self._tx() as conn:
+        values = [encode_value(BatchJobRow, c, v) for c, v in fields.items()]
+        with self.transaction() as conn:
             conn.execute(f"UPDATE batches SET {', '.join(f'{c} = ?' for c in fields)} WHERE name = ?",
                          [*values, name])
 
     def batch_update_study(self, study_id: str, study: Mapping[str, Any]) -> None:
         """Store the final ``study`` JSON on every job of that study."""
-        with self._tx() as conn:
-            conn.execute("UPDATE batches SET study = ? WHERE study_id = ?", (json.dumps(study), study_id))
+        with self.transaction() as conn:
+            conn.execute("UPDATE batches SET study = ? WHERE study_id = ?",
+                         (encode_value(BatchJobRow, "study", study), study_id))
 
     def batch_get(self, name: str) -> dict[str, Any] | None:
         """A recorded job as a dict (``cells`` and ``study`` decoded), or None."""
@@ -292,14 +337,7 @@ class Store:
         return self._batch_rows("SELECT * FROM batches WHERE study_id = ? ORDER BY created, rowid", (study_id,))
 
     def _batch_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        with self._lock:
-            cur = self._conn.execute(sql, params)
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        for r in rows:
-            for c in _BATCH_JSON:
-                r[c] = json.loads(r[c]) if r[c] else {}
-        return rows
+        return [decode(BatchJobRow, r) for r in self._dicts(sql, params)]
 
     def batch_claim(self, name: str, now: str, stale_before: str) -> bool:
         """Atomically claim a job for collection; False when another collector holds a fresh claim.
@@ -307,7 +345,7 @@ class Store:
         A claim older than ``stale_before`` on a job never marked ``completed`` (its collector died) can be
         taken over; the new collector skips the cells that already have their ledger row.
         """
-        with self._tx() as conn:
+        with self.transaction() as conn:
             cur = conn.execute(
                 "UPDATE batches SET collected = ? WHERE name = ? AND completed IS NULL "
                 "AND (collected IS NULL OR collected < ?)", (now, name, stale_before),
@@ -316,35 +354,23 @@ class Store:
 
     def batch_calls(self, name: str) -> list[dict[str, Any]]:
         """Ledger rows written when collecting job ``name`` (``group_id`` = job name, ``tier`` = batch)."""
-        return self._call_rows("SELECT * FROM calls WHERE group_id = ? AND tier = 'batch' ORDER BY id", (name,))
+        return self.call_rows("SELECT * FROM calls WHERE group_id = ? AND tier = 'batch' ORDER BY id", (name,))
 
     # -- chat turns (toolkit.chat) --------------------------------------------------------------------
-    def add_chat_turn(self, row: Mapping[str, Any]) -> int:
+    def add_chat_turn(self, row: ChatTurnRow) -> int:
         """Record one chat turn; its ``turn`` index (0, 1, ... per chat) is assigned here and returned."""
-        extra = set(row) - set(CHAT_TURN_COLUMNS)
-        if extra or "turn" in row:
-            raise KeyError(f"unknown or reserved chat_turns columns: {sorted(extra | ({'turn'} & set(row)))}")
-        cols = [c for c in CHAT_TURN_COLUMNS if c in row]
-        values = [json.dumps(row[c]) if c in _CHAT_JSON else row[c] for c in cols]
-        with self._tx() as conn:  # max + 1 inside the write transaction: two writers never share an index
+        values = encode(row, skip=("turn",))
+        with self.transaction() as conn:  # max + 1 inside the write transaction: two writers never share an index
             turn = conn.execute("SELECT COALESCE(MAX(turn) + 1, 0) FROM chat_turns WHERE chat_id = ?",
-                                (row["chat_id"],)).fetchone()[0]
-            conn.execute(f"INSERT INTO chat_turns (turn, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
-                         [turn, *values])
+                                (row.chat_id,)).fetchone()[0]
+            conn.execute(f"INSERT INTO chat_turns (turn, {', '.join(values)}) "
+                         f"VALUES (?, {', '.join('?' * len(values))})", [turn, *values.values()])
         return int(turn)
 
     def chat_turns(self, chat_id: str) -> list[dict[str, Any]]:
         """A chat's recorded turns, oldest first (JSON columns decoded, flags as bool)."""
-        with self._lock:
-            cur = self._conn.execute("SELECT * FROM chat_turns WHERE chat_id = ? ORDER BY turn", (chat_id,))
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        for r in rows:
-            for c in _CHAT_JSON:
-                r[c] = json.loads(r[c]) if r[c] else None
-            r["inputs"] = r["inputs"] or []
-            r["restarted"], r["cached"] = bool(r["restarted"]), bool(r["cached"])
-        return rows
+        return [decode(ChatTurnRow, r)
+                for r in self._dicts("SELECT * FROM chat_turns WHERE chat_id = ? ORDER BY turn", (chat_id,))]
 
     def chat_ids(self) -> list[str]:
         """Ids of the chats recorded in this home, most recently active first."""
@@ -376,9 +402,14 @@ class Store:
                 f.write(data)
             os.replace(tmp, path)
             self._verified.add(sha256)
-        except BaseException:
+        except BaseException as e:
             with suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(e, OSError):
+                raise StorageError(
+                    f"Could not write the image {path.name} into the toolkit home {str(self.home)!r} "
+                    f"({e.strerror or e}). Free disk space or fix the folder's permissions, or use another home "
+                    f"with Studio(home=...).") from e
             raise
         return path
 

@@ -1,0 +1,501 @@
+"""The Engine: the one path every call takes.
+
+``requests()`` builds and validates :class:`~toolkit.request.Request` values (options from the single
+:class:`~toolkit.options.Options` source, checked per model and per backend), then ``execute()``:
+
+1. **cache**: a request whose key is cached replays at $0 (one ledger row, ``cached=True``);
+2. **budget + write-ahead**: paid misses are estimated and, in one transaction, checked against the home's
+   :class:`~toolkit.budget.Budget` and written to the ledger as ``sent`` rows holding the estimate. A refusal
+   writes ``refused`` rows; a storage failure raises before anything is sent;
+3. **send** through the backend (or a chat transport), bounded by the concurrency and the per-model rate
+   limiter, with retries (:mod:`toolkit.runner`);
+4. **finish**: images stored as received, the Result built, and in one transaction the cache entry written
+   (``ok`` answers only) and the ledger row completed with the actual cost.
+
+Features (chats, studies, batch jobs, packs) and the Studio facade work through these public methods only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import pricing, registry
+from .backends.base import Backend, Reply
+from .backends.registry import BackendConfig, BackendSpec, choose, spec_for
+from .budget import Budget
+from .codec import PartCodec
+from .errors import InputAdjustedWarning, InputError, OptionError, ProviderError, StorageError
+from .images import DEFAULT_MAX_SIDE, InputImage, embed_metadata, load_image
+from .ledger import Ledger
+from .options import Options
+from .ratelimit import RateLimiter
+from .records import CallRow
+from .request import ImagePart, Request, TextPart, Turn
+from .result import OutputImage, Result, combine
+from .runner import RetryPolicy, Stopwatch, run, with_retries
+from .secrets import scrub
+from .store import Store, new_session_id
+from .version import __version__
+
+MAX_N = 16
+MAX_PROMPT_CHARS = 100_000
+# Jupyter (jupyter_server >= 2) tells each kernel its notebook's path; recorded per call for replay packs.
+NOTEBOOK = os.path.basename(os.environ.get("JPY_SESSION_NAME", "")) or None
+
+
+def now_iso() -> str:
+    """UTC now as the ledger writes it (millisecond ISO 8601; compares as a string)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class Engine:
+    """Owns the call path of one backend on one home: cache, budget, ledger, retries, storage.
+
+    Parameters
+    ----------
+    backend : Backend
+        Where requests go.
+    store : Store
+        The home (ledger, cache, images).
+    spec : BackendSpec, optional
+        The backend's registry entry (capabilities); default :func:`~toolkit.backends.spec_for`.
+    model : ModelInfo, optional
+        The default model; default the registry's default.
+    budget : Budget, optional
+        The home's (or a seat's) budget; default the home's.
+    session : str, optional
+        The ledger session id; default a new one.
+    retry, concurrency, max_input_side, rate_limiter
+        Retry policy, concurrent requests, longest input side before downscaling, per-model rate limits.
+    config : BackendConfig, optional
+        How the backend was built, so :meth:`sibling` can build another one alike.
+
+    Examples
+    --------
+    >>> engine = studio.engine
+    >>> requests, info = engine.requests("generate", "a lighthouse at dusk", options={"aspect_ratio": "16:9"})
+    >>> result = engine.call(requests, info)
+    >>> result.status, result.image.size, engine.store.calls()[-1]["status"]
+    ('ok', (1376, 768), 'ok')
+    """
+
+    def __init__(self, backend: Backend, store: Store, *, spec: BackendSpec | None = None,
+                 model: registry.ModelInfo | None = None, budget: Budget | None = None, session: str | None = None,
+                 retry: RetryPolicy | None = None, concurrency: int = 8, max_input_side: int = DEFAULT_MAX_SIDE,
+                 rate_limiter: RateLimiter | None = None, config: BackendConfig | None = None) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise OptionError(f"concurrency={concurrency!r} must be a whole number >= 1.")
+        self.backend = backend
+        self.spec = spec or spec_for(backend)
+        self.store = store
+        self.budget = budget or Budget(store)
+        self.model = model or registry.resolve(None, warn=False)
+        self.session = session or new_session_id()
+        self.retry = retry or RetryPolicy()
+        self.concurrency = concurrency
+        self.max_input_side = max_input_side
+        self.rate_limiter = rate_limiter or RateLimiter(home=store.home)
+        self.config = config or BackendConfig(requested=self.spec.name)
+        self.parts = PartCodec(store)
+        self.ledger = Ledger(store)
+        self._spent = 0.0
+        self._lock = threading.Lock()
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+        self._chat_transport: Backend | None = None
+        self.interrupted = self.budget.recover()  # sent rows of processes that died: now "interrupted"
+
+    # -- money and views ------------------------------------------------------------------------------
+    @property
+    def spends_money(self) -> bool:
+        """True when calls on this backend are paid (a wrapping backend forwards its fallback's answer)."""
+        return bool(self.backend.spends_money)
+
+    @property
+    def spent_usd(self) -> float:
+        """Money this Engine's calls actually spent (cache hits and the simulator spend nothing)."""
+        return self._spent
+
+    @property
+    def session_ledger(self) -> Ledger:
+        """The ledger restricted to this Engine's session."""
+        return self.ledger.for_session(self.session)
+
+    def sibling(self, backend: str) -> Engine:
+        """An Engine for another registered backend on the same home, Budget, session and model.
+
+        Its key comes from that backend's environment variables (an explicit ``api_key`` belongs to this one).
+        """
+        config = BackendConfig(requested=backend, timeout_s=self.config.timeout_s,
+                               simulated_latency_s=self.config.simulated_latency_s)
+        spec = choose(backend, config)
+        if spec.name == self.spec.name:
+            return self
+        return Engine(spec.create(config), self.store, spec=spec, model=self.model, budget=self.budget,
+                      session=self.session, retry=self.retry, concurrency=self.concurrency,
+                      max_input_side=self.max_input_side, rate_limiter=self.rate_limiter, config=config)
+
+    def chat_transport(self) -> Backend | None:
+        """The backend's stateful chat transport (the Gemini API's Interactions), built once; None if it has none."""
+        if self.spec.chat_transport is None:
+            return None
+        if self._chat_transport is None:
+            self._chat_transport = self.spec.chat_transport(self.backend)
+        return self._chat_transport
+
+    # -- building requests ----------------------------------------------------------------------------
+    def load_images(self, images: Sequence[Any]) -> list[InputImage]:
+        """Load and normalise input images once (a study reuses them for every cell)."""
+        loaded = [im if isinstance(im, InputImage) else load_image(im, max_side=self.max_input_side) for im in images]
+        for im in loaded:
+            for note in im.notes:
+                if note.startswith(("downscaled", "first frame", "frame ")):  # changes what the model sees
+                    warnings.warn(f"Input image {im.source}: {note}.", InputAdjustedWarning, stacklevel=5)
+        return loaded
+
+    def requests(self, operation: str, prompt: str, images: Sequence[Any] = (), prefix: tuple[Turn, ...] = (), *,
+                 options: Options | Mapping[str, Any] | None = None, n: int = 1,
+                 model: str | registry.ModelInfo | None = None) -> tuple[list[Request], registry.ModelInfo]:
+        """Validated requests (``n`` variants) and the model they use; nothing is sent.
+
+        Raises :class:`~toolkit.errors.InputError` / :class:`~toolkit.errors.OptionError` naming the fix.
+        """
+        check_prompt(prompt)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
+            raise OptionError(f"n={n!r} must be a whole number from 1 to {MAX_N} (the number of images wanted).")
+        opts = options if isinstance(options, Options) else Options.build(**dict(options or {}))
+        info = model if isinstance(model, registry.ModelInfo) else (
+            self.model if model is None else registry.resolve(model))
+        registry.validate_options(info, aspect_ratio=opts.aspect_ratio, image_size=opts.image_size,
+                                  n_images=len(images))
+        self.spec.check_options(opts)
+        loaded = self.load_images(images)
+        user = Turn("user", (TextPart(prompt), *(ImagePart(im.data, im.mime, im.sha256) for im in loaded)))
+        turns = (*prefix, user)
+        requests = [Request(self.backend.kind, info.id, turns, opts, variant=v, operation=operation)
+                    for v in range(n)]
+        return requests, info
+
+    # -- estimating -----------------------------------------------------------------------------------
+    def estimate_usage(self, request: Request, info: registry.ModelInfo) -> dict[str, int]:
+        """The usage one request is expected to report (prompt tokens, input image tokens, output tokens)."""
+        sizes = [image_dims(p) for turn in request.turns for p in turn.images]
+        prompt_tokens = sum(pricing.estimate_text_tokens(t.text) for t in request.turns)
+        return pricing.estimate_usage(info, prompt_tokens, sizes, request.options.image_size)
+
+    def estimate_one(self, request: Request, info: registry.ModelInfo, *, tier: str = "standard") -> float:
+        """List price of one request at ``tier`` (what is reserved for it when it is paid)."""
+        return pricing.list_cost(info, self.estimate_usage(request, info), tier=tier)
+
+    def is_cached(self, request: Request) -> bool:
+        """True when ``request`` would replay from the cache."""
+        return self.store.has_cached(request.key)
+
+    def estimate(self, requests: Sequence[Request], info: registry.ModelInfo, *, refresh: bool = False
+                 ) -> pricing.Estimate:
+        """What sending ``requests`` would cost: cache hits are $0, and so is everything on a free backend."""
+        cached = 0 if refresh else sum(1 for r in requests if self.is_cached(r))
+        usage = self.estimate_usage(requests[0], info)
+        one = pricing.list_cost(info, usage)
+        spend = one * (len(requests) - cached) if self.spends_money else 0.0
+        return pricing.Estimate(
+            model=info.id, calls=len(requests), cached_calls=cached, input_tokens=usage["input_tokens"],
+            output_image_tokens=usage["output_image_tokens"] * len(requests), list_cost_usd=one * len(requests),
+            cost_usd=spend,
+        )
+
+    # -- running --------------------------------------------------------------------------------------
+    def call(self, requests: Sequence[Request], info: registry.ModelInfo, *, refresh: bool = False,
+             transport: Backend | None = None, on_text: Callable[[str], None] | None = None) -> Result:
+        """:meth:`execute`, from synchronous code (safe inside Jupyter's running event loop)."""
+        return run(self.execute(requests, info, refresh=refresh, transport=transport, on_text=on_text))
+
+    async def execute(self, requests: Sequence[Request], info: registry.ModelInfo, *, refresh: bool = False,
+                      transport: Backend | None = None, on_text: Callable[[str], None] | None = None) -> Result:
+        """Run ``requests`` (variants of one call) through cache, budget, backend and storage; one Result.
+
+        ``transport`` sends through another backend object (a chat's Interactions transport); ``on_text``
+        receives the reply text as it streams (a cache hit delivers it at once).
+
+        Raises
+        ------
+        BudgetExceededError
+            The estimate would pass the cap (``refused`` rows are written; nothing is sent).
+        StorageError
+            The home could not record the calls (nothing is sent).
+        ProviderError
+            Every request failed after retries (each has its ``error`` row).
+        """
+        clock = Stopwatch()
+        group = requests[0].key[:12] if len(requests) > 1 else None
+        results: dict[int, Result] = {}
+        misses: list[Request] = []
+        for req in requests:
+            hit = None if refresh else self.replay(req, info, group=group)
+            if hit is not None:
+                results[req.variant] = hit
+                if on_text is not None and hit.text:
+                    on_text(hit.text)
+            else:
+                misses.append(req)
+        row_ids: list[int | None] = [None] * len(misses)
+        if misses and self.spends_money:
+            estimate = self.estimate_one(misses[0], info)
+            rows = [self.row(req, status="sent", group=group) for req in misses]
+            row_ids = list(self.budget.open(rows, [estimate] * len(rows)))
+        outcomes = await asyncio.gather(
+            *(self._send(r, info, group, row_id, transport, on_text) for r, row_id in zip(misses, row_ids, strict=True)),
+            return_exceptions=True)
+        errors: list[str] = []
+        first_error: BaseException | None = None
+        for req, out in zip(misses, outcomes, strict=True):
+            if isinstance(out, Result):
+                results[req.variant] = out
+            elif isinstance(out, ProviderError):
+                errors.append(str(out))
+                first_error = first_error or out
+            elif isinstance(out, BaseException):
+                raise out
+        if not results:
+            assert first_error is not None
+            raise first_error
+        ordered = [results[v] for v in sorted(results)]
+        if len(requests) == 1:
+            return ordered[0]
+        return combine(ordered, errors, clock.elapsed())
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop_id = id(asyncio.get_running_loop())
+        sem = self._semaphores.get(loop_id)
+        if sem is None:
+            sem = self._semaphores[loop_id] = asyncio.Semaphore(self.concurrency)
+        return sem
+
+    async def _send(self, req: Request, info: registry.ModelInfo, group: str | None, row_id: int | None,
+                    transport: Backend | None, on_text: Callable[[str], None] | None) -> Result:
+        via = transport or self.backend
+        streams = on_text is not None and transport is None and self.spec.streaming
+        clock = Stopwatch()
+        try:
+            async with self._semaphore():
+                clock = Stopwatch()
+                limiter = self.rate_limiter.for_model(req.model)
+
+                async def attempt() -> Reply:
+                    async with limiter.slot():
+                        try:
+                            if streams:
+                                reply: Reply = await via.generate_stream(req, on_text)  # type: ignore[attr-defined]
+                            else:
+                                reply = await via.generate(req)
+                        except ProviderError as e:
+                            if e.code == 429:
+                                limiter.on_throttled(e.retry_after_s)
+                            raise
+                    limiter.on_success()
+                    return reply
+
+                reply, attempts = await with_retries(attempt, self.retry)
+        except ProviderError as e:
+            self.record_failure(req, info, error=scrub(str(e)) or "", group=group, latency_s=clock.elapsed(),
+                                attempts=e.attempts, row_id=row_id)
+            raise
+        except asyncio.CancelledError:
+            if row_id is not None:  # stopped while the request may be at the provider: count its estimate
+                self.budget.interrupt(row_id, "interrupted: the call was cancelled while in flight; the provider may have "
+                                                 "billed it, so its estimate counts as spent")
+            raise
+        if on_text is not None and not streams and reply.text:
+            on_text(reply.text)  # a backend without streaming: the whole text, once
+        return self.finish(req, info, reply, latency_s=clock.elapsed(), attempts=attempts, group=group, row_id=row_id)
+
+    # -- finishing, replaying and recording -----------------------------------------------------------
+    def metadata(self, req: Request, created: str, response_id: str | None, cost: float, list_cost: float
+                 ) -> dict[str, Any]:
+        """What is embedded in every stored image and kept with the cache entry (never a key)."""
+        meta: dict[str, Any] = {
+            "generator": f"flash-image-toolkit {__version__}", "backend": req.backend, "model": req.model,
+            "operation": req.operation, "prompt": req.prompt, "options": req.options.as_dict(),
+            "variant": req.variant, "n_inputs": len(req.input_images), "key": req.key, "created": created,
+            "response_id": response_id, "cost_usd": cost, "list_cost_usd": list_cost,
+        }
+        if req.backend == "offline":
+            meta["simulated"] = "Drawn by the toolkit's offline simulator, not by a Google model."
+        else:
+            meta["provenance"] = "Google image models embed an invisible SynthID watermark in every output."
+        return meta
+
+    def finish(self, req: Request, info: registry.ModelInfo, reply: Reply, *, latency_s: float, attempts: int = 1,
+               group: str | None = None, tier: str = "standard", row_id: int | None = None) -> Result:
+        """Turn a backend's Reply into a Result: store its images, cache it (``ok`` only), complete its row.
+
+        ``row_id`` is the call's write-ahead row (paid calls); without it a new row is written.
+        """
+        created = now_iso()
+        usage = pricing.normalize_usage(reply.usage)
+        list_cost = pricing.list_cost(info, usage)
+        # the ledger's list_cost_usd stays the standard list price; a batch answer costs its batch price
+        spend = list_cost if tier == "standard" else pricing.list_cost(info, usage, tier=tier)
+        # money actually spent: the provider's own figure when the backend reports one (OpenRouter's usage.cost,
+        # fal's flat price per image), else the list price of the usage
+        cost = float(reply.extra.get("cost_usd", spend)) if self.spends_money else 0.0
+        meta = self.metadata(req, created, reply.response_id, cost, list_cost)
+        if reply.extra.get("trafficType"):  # Vertex AI: ON_DEMAND, PROVISIONED_THROUGHPUT, ... (no ledger column)
+            meta["traffic_type"] = reply.extra["trafficType"]
+        try:
+            outputs, files = self._store_images(reply, meta)
+            turn = self._turn_entry(reply.model_turn, files)
+        except StorageError as e:  # paid and received, but not storable: the row says so and keeps the cost
+            self.record_failure(req, info, error=f"answer received but not stored: {e}", group=group,
+                                latency_s=latency_s, attempts=attempts, row_id=row_id, cost_usd=cost, tier=tier)
+            raise
+        result = Result(
+            status=reply.status, model=req.model, backend=reply.extra.get("backend", req.backend),
+            operation=req.operation, prompt=req.prompt, text=reply.text, reason=scrub(reply.reason), usage=usage,
+            cost_usd=cost, list_cost_usd=list_cost, latency_s=latency_s, cached=False, key=req.key,
+            response_id=reply.response_id, outputs=outputs, model_turn=reply.model_turn, request=req,
+            attempts=attempts, created=created, metadata=meta,
+        )
+        row = self.row(req, result=result, group=group, tier=tier)
+        with self.store.transaction() as conn:
+            # errors, blocks and empty answers are never cached; nor are a replay pack's fall-through answers,
+            # which come from another backend than the pack's keys describe
+            if reply.status == "ok" and not reply.extra.get("no_cache"):
+                entry = {
+                    "status": reply.status, "text": reply.text, "reason": result.reason, "usage": usage,
+                    "response_id": reply.response_id, "model_version": reply.model_version,
+                    "list_cost_usd": list_cost, "latency_s": latency_s, "created": created,
+                    "images": [f["sha256"] for f in files], "files": files, "model_turn": turn, "metadata": meta,
+                }
+                self.store.put_cache(conn, req.key, req.backend, req.model, entry, created)
+            if row_id is None:
+                self.budget.add(conn, row)
+            else:
+                self.budget.close(conn, row_id, row)
+        with self._lock:
+            self._spent += cost
+        return result
+
+    def _store_images(self, reply: Reply, meta: dict[str, Any]) -> tuple[list[OutputImage], list[dict[str, Any]]]:
+        outputs, files = [], []
+        for img in reply.images:
+            part = img.part()
+            path = self.store.known_image(part.sha256, part.mime)
+            if path is None:  # not already written or checked by this process
+                path = self.store.put_image(part.sha256, part.mime, embed_metadata(part.data, part.mime, meta))
+            outputs.append(OutputImage(img.data, img.mime, part.sha256, str(path)))
+            files.append(self.parts.image_ref(part, size=path.stat().st_size))
+        return outputs, files
+
+    def _turn_entry(self, turn: Turn | None, files: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        if turn is None:
+            return None
+        known = {f["sha256"]: f for f in files}
+        out = []
+        for p in turn.parts:
+            d = self.parts.dump(p, known.get(getattr(p, "sha256", "")))
+            if "image" in d and d["image"]["sha256"] not in known:  # interim thought images
+                known[d["image"]["sha256"]] = d["image"]
+                files.append(d["image"])
+            out.append(d)
+        return out
+
+    def replay(self, req: Request, info: registry.ModelInfo, *, group: str | None = None, record: bool = True
+               ) -> Result | None:
+        """The cached answer to ``req`` as a Result ($0), or None; ``record=False`` writes no ledger row (a
+        collected batch job being rebuilt: its cells have their rows)."""
+        clock = Stopwatch()
+        entry = self.store.cache_get(req.key)
+        if entry is None:
+            return None
+        try:
+            by_sha = {f["sha256"]: f for f in entry["files"]}
+            outputs = []
+            for sha in entry["images"]:
+                ref = by_sha[sha]
+                part = self.parts.load_image(ref)
+                outputs.append(OutputImage(part.data, part.mime, part.sha256, str(self.store.home / ref["path"])))
+            turn = None
+            if entry.get("model_turn") is not None:
+                turn = Turn("model", tuple(self.parts.load(d) for d in entry["model_turn"]))
+        except (OSError, KeyError, ValueError):
+            return None  # a damaged entry is a miss, never a wrong answer
+        result = Result(
+            status=entry["status"], model=req.model, backend=req.backend, operation=req.operation,
+            prompt=req.prompt, text=entry["text"], reason=entry.get("reason"), usage=dict(entry["usage"]),
+            cost_usd=0.0, list_cost_usd=entry["list_cost_usd"], latency_s=clock.elapsed(), cached=True,
+            key=req.key, response_id=entry.get("response_id"), outputs=outputs, model_turn=turn, request=req,
+            attempts=0, created=now_iso(), metadata=entry.get("metadata", {}),
+        )
+        if record:
+            self.budget.record(self.row(req, result=result, group=group))
+        return result
+
+    def row(self, req: Request, *, result: Result | None = None, status: str = "error", error: str | None = None,
+            group: str | None = None, latency_s: float = 0.0, attempts: int = 1, tier: str = "standard",
+            cost_usd: float = 0.0) -> CallRow:
+        """The ledger row of one call: from its Result, or a bare row with ``status`` (sent, error, refused)."""
+        u = result.usage if result else {}
+        return CallRow(
+            ts=result.created if result else now_iso(), session=self.session,
+            backend=result.backend if result else req.backend, model=req.model, operation=req.operation,
+            prompt=req.prompt, n_inputs=len(req.input_images), n_images=len(result.outputs) if result else 0,
+            status=result.status if result else status, reason=result.reason if result else None,
+            input_tokens=u.get("input_tokens", 0), input_image_tokens=u.get("input_image_tokens", 0),
+            output_tokens=u.get("output_tokens", 0), output_image_tokens=u.get("output_image_tokens", 0),
+            thought_tokens=u.get("thought_tokens", 0),
+            cost_usd=result.cost_usd if result else cost_usd, list_cost_usd=result.list_cost_usd if result else 0.0,
+            latency_s=result.latency_s if result else latency_s, cached=bool(result and result.cached),
+            key=req.key, response_id=result.response_id if result else None,
+            paths=result.paths if result else [], error=error,
+            attempts=result.attempts if result else attempts, group_id=group, variant=req.variant,
+            aspect_ratio=req.options.aspect_ratio, image_size=req.options.image_size, seed=req.options.seed,
+            tier=tier, notebook=NOTEBOOK,
+        )
+
+    def record_failure(self, req: Request, info: registry.ModelInfo, *, error: str, status: str = "error",
+                       group: str | None = None, latency_s: float = 0.0, attempts: int = 1, tier: str = "standard",
+                       row_id: int | None = None, cost_usd: float = 0.0) -> None:
+        """One ledger row for a call that produced no Result (completing its write-ahead row if it has one)."""
+        row = self.row(req, status=status, error=error, group=group, latency_s=latency_s, attempts=attempts,
+                       tier=tier, cost_usd=cost_usd)
+        if row_id is None:
+            self.budget.record(row)
+            return
+        with self.store.transaction() as conn:
+            self.budget.close(conn, row_id, row)
+        with self._lock:
+            self._spent += cost_usd
+
+# -- helpers ------------------------------------------------------------------------------------------------
+def check_prompt(prompt: Any) -> None:
+    """Refuse a prompt that cannot be sent, naming the fix."""
+    if not isinstance(prompt, str):
+        raise InputError(f"The prompt must be text (str), got {type(prompt).__name__}.")
+    if not prompt.strip():
+        raise InputError("The prompt is empty. Describe the image you want, or the edit to make.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InputError(
+            f"The prompt is {len(prompt):,} characters; the limit here is {MAX_PROMPT_CHARS:,} (about 25k tokens). "
+            f"Shorten it: image models follow a focused paragraph better than a long document."
+        )
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InputError(f"The prompt contains text that is not valid Unicode at character {e.start} (a lone "
+                         f"surrogate such as {prompt[e.start]!r}, often from a bad copy-paste); remove it.") from None
+
+
+def image_dims(part: ImagePart) -> tuple[int, int]:
+    """(width, height) of an image part, read from its header."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(part.data)) as img:
+        return img.size
