@@ -37,7 +37,7 @@ PROMPTS = [
     "Add a small red boat in the foreground",
     "Give it the look of an oil painting",
 ]
-# Real thought-signature sizes per model turn, base64 characters (reference section 1.5 / 0.6).
+# Thought-signature sizes per model turn seen in real API replies, in base64 characters.
 SIGNATURE_CHARS = {"gemini-3.1-flash-image": 597_616, "gemini-3-pro-image": 3_763_834}
 
 
@@ -69,7 +69,7 @@ def run_arm(server: FakeGeminiServer, api: str, model: str, photo: bytes, turns:
             else:
                 sent = int(server.calls[-1].headers["content-length"])
             # what a real bill would be if every image and text of the conversation were input tokens
-            billed = {**r.usage, **{k: v for k, v in studio._estimate_usage(r.request, info).items()
+            billed = {**r.usage, **{k: v for k, v in studio.engine.estimate_usage(r.request, info).items()
                                     if k in ("input_tokens", "input_image_tokens")}}
             rows.append({"turn": i + 1, "prompt": prompt, "up": sent, "list": r.list_cost_usd,
                          "list_history": pricing.list_cost(info, billed)})

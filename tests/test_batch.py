@@ -21,6 +21,7 @@ import toolkit as tk
 from toolkit import batch
 from toolkit.backends import offline
 from toolkit.backends.gemini import GeminiBackend
+from toolkit.records import BatchJobRow
 from toolkit.runner import run
 from toolkit.store import MIGRATIONS, Store
 from toolkit.testing import FakeGeminiServer
@@ -95,7 +96,7 @@ def test_inline_batch_pending_then_collected_into_cache_and_ledger_at_half_price
     assert ledger["cost_usd"].to_numpy() == pytest.approx(0.5 * ledger["list_cost_usd"].to_numpy())
     assert ledger["list_cost_usd"].iloc[0] == pytest.approx(0.0453, abs=0.002)  # 747 image tokens at $60/M
     assert study.spent_usd == pytest.approx(ledger["cost_usd"].sum()) == pytest.approx(studio.spent_usd)
-    assert studio._reserved == pytest.approx(0.0)  # the hold on the budget is released on collection
+    assert studio.budget.held == pytest.approx(0.0) == studio.budget.reserved  # the hold on the budget is released on collection
 
     for _ in range(3):  # idempotent: no second collection, no duplicate rows
         study.refresh()
@@ -275,7 +276,7 @@ def test_cancelled_job_fails_its_cells(server, home):
     assert (df["status"] == "failed").all() and df["error"].str.contains("ended JOB_STATE_CANCELLED").all()
     ledger = studio.ledger.df
     assert len(ledger) == 3 and (ledger["status"] == "error").all() and ledger["cost_usd"].sum() == 0
-    assert studio._reserved == pytest.approx(0.0)
+    assert studio.budget.held == pytest.approx(0.0)
     study.refresh()
     assert len(studio.ledger) == 3
 
@@ -337,11 +338,11 @@ def test_budget_refusal_uses_batch_prices(server, home):
 
     studio = make(server, home, budget_usd=0.25)
     study = studio.compare("a {x}", x=xs, mode="batch", progress=False)
-    assert len(study.jobs) == 1 and studio._reserved == pytest.approx(0.20, abs=0.01)
+    assert len(study.jobs) == 1 and studio.budget.held == pytest.approx(0.20, abs=0.01)
     with pytest.raises(tk.BudgetExceededError):  # the pending job holds its estimate against the cap
         studio.generate("one more", image_size="1K")
     collect(study)
-    assert studio._reserved == pytest.approx(0.0) and 0.19 < studio.spent_usd < 0.21
+    assert studio.budget.held == pytest.approx(0.0) and 0.19 < studio.spent_usd < 0.21
 
 
 # -- offline ----------------------------------------------------------------------------------------------
@@ -362,8 +363,7 @@ def test_offline_batch_flow(studio):
 def test_offline_job_of_another_process_is_not_found(studio):
     study = studio.compare("a {x}", x=["cat"], image_size="512", mode="batch", progress=False)
     (job,) = study.jobs
-    with offline._JOBS_LOCK:
-        offline._JOBS.pop(job)  # as if this were another process
+    offline.forget_batch_job(job)  # as if this were another process
     resumed = tk.Studio(backend="offline", home=studio.store.home).resume(job)
     assert resumed.done and "JOB_STATE_NOT_FOUND" in resumed.df.loc[0, "error"]
 
@@ -389,7 +389,7 @@ def test_migration_2_upgrades_a_version_1_home(tmp_path):
     store = Store(tmp_path)
     assert store.schema_version == len(MIGRATIONS) >= 2  # later migrations may follow
     assert len(store.calls()) == 1 and store.batch_list() == []
-    store.batch_add({"name": "batches/x", "backend": "gemini", "model": M3, "created": "t", "cells": {"k": {}}})
+    store.batch_add(BatchJobRow(name="batches/x", backend="gemini", model=M3, created="t", cells={"k": {}}))
     assert store.batch_get("batches/x")["cells"] == {"k": {}}
     assert store.batch_claim("batches/x", "t2", "t0") and not store.batch_claim("batches/x", "t3", "t0")
     assert batch.TIER == "batch"

@@ -5,6 +5,7 @@ Paid calls go to the loopback Gemini fake through the real google-genai SDK.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -35,7 +36,7 @@ def server():
 # -- the Budget itself ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cap", [math.nan, math.inf, -1.0, "lots", True])
 def test_nonsense_caps_are_refused_with_the_fix(home, cap):
-    with pytest.raises(tk.ConfigError, match="budget_usd=.*(finite, non-negative|not a number)"):
+    with pytest.raises(tk.ConfigError, match=r"budget_usd=.*(finite, non-negative|not a number)"):
         tk.Studio(backend="offline", home=home, budget_usd=cap)
 
 
@@ -107,10 +108,8 @@ def test_three_studios_on_one_home_stay_within_the_env_cap(server, home, monkeyp
     studios = [gemini(server, home) for _ in range(3)]
     spent = 0.0
     for i in range(6):
-        try:
+        with contextlib.suppress(tk.BudgetExceededError):
             spent += studios[i % 3].generate(f"prompt {i}", image_size="512").cost_usd
-        except tk.BudgetExceededError:
-            pass
     budget = studios[0].budget
     assert 0 < budget.spent <= 0.10 + 1e-9 and budget.spent == pytest.approx(spent)
 
@@ -172,7 +171,7 @@ def test_a_damaged_ledger_sends_nothing(server, home):
     page = 4096
     data[page + 100: page * 2] = os.urandom(page - 100)  # a damaged b-tree page
     db.write_bytes(bytes(data))
-    with pytest.raises(tk.ConfigError, match="(?s)damaged or not a SQLite file.*Nothing was sent"):
+    with pytest.raises(tk.ConfigError, match=r"(?s)damaged or not a SQLite file.*Nothing was sent"):
         gemini(server, home).generate("must not be sent", image_size="512")
     assert server.call_count == 0
 

@@ -15,10 +15,11 @@ from toolkit.store import Store
 
 def _writer(home: str, worker: int, rows: int) -> None:
     import toolkit as tk
+    from toolkit.records import CallRow
 
     store = tk.Store(home)
     for i in range(rows):
-        store.add_call({"ts": "2026-11-24T00:00:00", "session": f"w{worker}", "status": "ok", "prompt": str(i)})
+        store.add_call(CallRow(ts="2026-11-24T00:00:00", session=f"w{worker}", status="ok", prompt=str(i)))
     studio = tk.Studio(backend="offline", home=home)
     for i in range(2):
         studio.generate(f"shared prompt {i}", image_size="512")  # the same keys from every process

@@ -108,13 +108,13 @@ def test_budget_from_environment(monkeypatch, tmp_path):
 
 
 def test_select_by_notebook(tmp_path, monkeypatch):
-    import toolkit.studio as studio_module
+    import toolkit.engine as engine_module
 
     home = tmp_path / "nb"
-    monkeypatch.setattr(studio_module, "_NOTEBOOK", "03_prompt_editing.ipynb")
+    monkeypatch.setattr(engine_module, "NOTEBOOK", "03_prompt_editing.ipynb")
     s = tk.Studio(backend="offline", home=home)
     s.generate("from notebook three", image_size="512")
-    monkeypatch.setattr(studio_module, "_NOTEBOOK", "05_multi_image_fusion.ipynb")
+    monkeypatch.setattr(engine_module, "NOTEBOOK", "05_multi_image_fusion.ipynb")
     s.generate("from notebook five", image_size="512")
     assert s.ledger.df["notebook"].tolist() == ["03_prompt_editing.ipynb", "05_multi_image_fusion.ipynb"]
     manifest = s.export_pack(tmp_path / "three.pack", notebook="03_prompt_editing.ipynb")

@@ -3,6 +3,7 @@ import sqlite3
 import pytest
 
 import toolkit as tk
+from toolkit.records import CallRow
 from toolkit.store import MIGRATIONS, Store
 
 
@@ -67,8 +68,12 @@ def test_corrupted_ledger_is_explained(home):
 
 
 def test_unknown_ledger_column_is_refused(home):
-    with pytest.raises(KeyError):
-        Store(home).add_call({"ts": "x", "nope": 1})
+    with pytest.raises(TypeError, match="nope"):
+        CallRow(ts="x", nope=1)  # type: ignore[call-arg]
+    store = Store(home)
+    row_id = store.add_call(CallRow(ts="x"))
+    with pytest.raises(KeyError, match="nope"), store.transaction() as conn:
+        store.update_call(conn, row_id, nope=1)
 
 
 def test_readonly_home_is_explained(tmp_path):

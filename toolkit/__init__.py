@@ -12,7 +12,7 @@ Everything public is listed in ``__all__``; other modules may change without not
 
 from __future__ import annotations
 
-from typing import Any
+import typing
 
 from . import backends
 from .backends import BackendConfig, BackendSpec
@@ -33,6 +33,7 @@ from .errors import (
 )
 from .images import InputImage, load_image, read_metadata
 from .ledger import Ledger
+from .options import CallOptions, Options
 from .packs import Manifest
 from .packs import read_manifest as read_pack_manifest
 from .pricing import Estimate, list_cost
@@ -45,7 +46,6 @@ from .registry import (
     UnknownModelWarning,
     models_table,
 )
-from .options import CallOptions, Options
 from .request import Request
 from .result import Result
 from .runner import RetryPolicy
@@ -57,7 +57,7 @@ from .version import __version__
 _TESTING = ("FakeGeminiServer", "FakeOpenRouterServer", "FakeFalServer")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     """The loopback fakes, imported from :mod:`toolkit.testing` on first use (``import toolkit`` stays light)."""
     if name in _TESTING:
         from . import testing

@@ -15,11 +15,32 @@ import json
 import sys
 from collections.abc import Sequence
 
+import pandas as pd
+
+from . import packs, serve
+from .backends import specs
+from .errors import ToolkitError
+from .ledger import Ledger
+from .registry import models_table
+from .store import Store
+from .studio import Studio
+
+
+def _backends_help() -> str:
+    lines = ["backends (--backend NAME):", "  auto        Vertex AI, the Gemini API or the simulator, by the environment"]
+    for spec in specs():
+        keys = f" [{', '.join(spec.env_keys)}]" if spec.env_keys else ""
+        lines.append(f"  {spec.name:<11} {spec.description}{keys}")
+    return "\n".join(lines)
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m toolkit", description="Flash Image Toolkit command line.")
-    p.add_argument("--backend", default="auto", help="auto (default), offline, gemini, vertex, openrouter or fal")
+    p = argparse.ArgumentParser(prog="python -m toolkit", description="Flash Image Toolkit command line.",
+                                epilog=_backends_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    names = ", ".join(spec.name for spec in specs())
+    p.add_argument("--backend", default="auto", help=f"auto (default) or a registered backend: {names}")
     p.add_argument("--home", default=None, help="toolkit home (default: $TOOLKIT_HOME or ~/.local/share/...)")
+    p.add_argument("--seat", default=None, help="a named seat's budget inside the home (workshops)")
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="generate or edit an image")
@@ -32,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("-n", type=int, default=1, help="number of images (sent as parallel requests)")
     g.add_argument("--seed", type=int, default=None)
     g.add_argument("--refresh", action="store_true", help="ignore the cache")
-    g.add_argument("--budget", type=float, default=None, help="refuse if the estimate exceeds this many USD")
+    g.add_argument("--budget", type=float, default=None,
+                   help="set the home's (or --seat's) budget cap in USD, shared by every Studio on it")
 
     led = sub.add_parser("ledger", help="summary of recorded calls")
     led.add_argument("--rows", type=int, default=0, help="also print the last N rows")
@@ -42,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument("app", help="playground, editor, character, fusion, canvas or cost")
     sv.add_argument("--port", type=int, default=8866)
     sv.add_argument("--no-browser", action="store_true")
+    sv.add_argument("--app-backend", default="auto", help=f"the app's backend: auto or one of {names}")
     sv.add_argument("--write", default=None, metavar="DIR", help="only write DIR/<app>.ipynb (for `voila` by hand)")
 
     pk = sub.add_parser("pack", help="workshop replay packs: export, import, show")
@@ -63,13 +86,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 no image, 2 error)."""
     args = _parser().parse_args(argv)
-    import pandas as pd
-
-    from . import ToolkitError, models_table
-    from .ledger import Ledger
-    from .store import Store
-    from .studio import Studio
-
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
     try:
@@ -77,15 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(models_table().to_string(index=False))
             return 0
         if args.command == "serve":
-            from . import serve
-
             if args.write:
-                print(f"wrote {serve.write_app(args.app, args.write)}; serve it with: voila {args.write}/{args.app}.ipynb")
+                path = serve.write_app(args.app, args.write, args.app_backend)
+                print(f"wrote {path}; serve it with: voila {args.write}/{args.app}.ipynb")
                 return 0
-            return serve.serve(args.app, port=args.port, open_browser=not args.no_browser)
+            return serve.serve(args.app, port=args.port, open_browser=not args.no_browser, backend=args.app_backend)
         if args.command == "pack":
-            from . import packs
-
             if args.pack_command == "show":
                 print(json.dumps(packs.read_manifest(args.path).to_dict(), indent=2))
                 return 0
@@ -107,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "cached", "prompt"]
                 print(ledger.df[cols].tail(args.rows).to_string())
             return 0
-        studio = Studio(backend=args.backend, model=args.model, home=args.home, budget_usd=args.budget)
+        studio = Studio(backend=args.backend, model=args.model, home=args.home, budget_usd=args.budget, seat=args.seat)
         result = studio.generate(args.prompt, args.image or None, aspect_ratio=args.aspect_ratio,
                                  image_size=args.image_size, n=args.n, seed=args.seed, refresh=args.refresh)
         print(result.caption())

@@ -176,7 +176,7 @@ def _submit_job(study: Study, model: str, by_key: dict[str, list[Cell]], display
         job, _ = run(with_retries(lambda: _submit_once(lambda: backend.submit_batch(requests, name)), engine.retry))
     except (ProviderError, _Ambiguous) as e:
         err = e.error if isinstance(e, _Ambiguous) else e
-        message = scrub(str(err))
+        message = scrub(str(err)) or ""
         if isinstance(e, _Ambiguous):
             message += ("\nNo answer came back, so the job may exist anyway; it was not sent again to avoid paying "
                         "twice. Check the provider's batch list (client.batches.list()) before running this again.")
@@ -263,7 +263,7 @@ def cancel(study: Study) -> Study:
     backend: Any = engine.backend
     for job in list(dict.fromkeys(study.pending.values())):
         try:
-            run(with_retries(lambda job=job: backend.cancel_batch(job), engine.retry))
+            run(with_retries(lambda job=job: backend.cancel_batch(job), engine.retry))  # type: ignore[misc]
         except ProviderError as e:
             if e.code not in (400, 404, 409):  # already finished or gone: the refresh below says which
                 raise
@@ -330,7 +330,7 @@ def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
             _assign(study, cells, result=result)
             continue
         if isinstance(answer, ProviderError):
-            message = scrub(str(answer))
+            message = scrub(str(answer)) or ""
         elif status.succeeded:
             message = f"batch job {job} returned no answer for this request"
         else:

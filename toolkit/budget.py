@@ -246,6 +246,11 @@ class Budget:
         with self.store.transaction() as conn:
             conn.execute("UPDATE budgets SET spent = 0, reset = ? WHERE seat = ?", (_now(), self.seat))
 
+    def withdraw(self, row_id: int) -> None:
+        """Remove a ``sent`` row whose request the provider answered without carrying out or billing it."""
+        with suppress(StorageError), self.store.transaction() as conn:
+            conn.execute("DELETE FROM calls WHERE id = ? AND status = 'sent'", (row_id,))
+
     def interrupt(self, row_id: int, why: str) -> None:
         """Mark one ``sent`` row ``interrupted`` (cancelled in flight): its estimate counts as possibly spent.
 
@@ -306,16 +311,17 @@ def process_owner() -> str:
         if _OWNER is not None and _OWNER[0] == os.getpid():
             return _OWNER[1]
         token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        handle: Any = None
+        fd: int | None = None
         try:
             import fcntl
 
             _owners_dir().mkdir(mode=0o1777, parents=True, exist_ok=True)
-            handle = open(_owners_dir() / f"{_safe(token)}.lock", "w")  # noqa: SIM115 - held for the process's life
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a raw descriptor, held (with its lock) for the life of the process
+            fd = os.open(_owners_dir() / f"{_safe(token)}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except (ImportError, OSError):
             pass
-        _OWNER = (os.getpid(), token, handle)
+        _OWNER = (os.getpid(), token, fd)
         return token
 
 

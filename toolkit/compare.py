@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from . import metrics, pricing, ratings, registry
+from . import metrics, ratings, registry
 from .engine import Engine
 from .errors import BudgetExceededError, OptionError, ProviderError, ToolkitError
+from .images import load_image
 from .options import AXIS_NAMES
 from .request import Request
 from .result import Result, thumbnail_data_uri
@@ -250,7 +251,7 @@ class Study:
             by_pos.setdefault((i, j), []).append(cell)
         depth = max(len(v) for v in by_pos.values()) if by_pos else 1
         # size cells to the images' shape, so wide or tall thumbnails are not shrunk into letterboxes
-        shape = next((r.image.size for r in self.results.values() if r.outputs), (1, 1))
+        shape = next((r.image.size for r in self.results.values() if r.image is not None), (1, 1))
         cell_h = cell_size * shape[1] / shape[0]
         ncols = len(col_vals) * depth
         fig, axs = plt.subplots(len(row_vals), ncols, squeeze=False,
@@ -445,7 +446,7 @@ def build_plan(
         list_total += one
         if (c.engine or engine).spends_money and (refresh or not engine.is_cached(c.request)):
             spend += one
-    ref = metrics.as_pil(reference) if reference is not None else None
+    ref = _reference_image(reference) if reference is not None else None
     return Plan(engine, {n: all_axes[n] for n in all_axes}, cells, cached, spend, list_total, ref, expected_text)
 
 
@@ -494,6 +495,17 @@ def _backend_engines(engine: Engine, backends: Sequence[Any]) -> dict[str, Engin
     if not out:
         raise OptionError("backends=[] has no values; pass backend names like ['offline', 'gemini'] or Studios.")
     return out
+
+
+def _reference_image(reference: Any) -> Any:
+    """The similarity reference as a PIL image, loaded once per plan (a Result gives its first image)."""
+    from PIL import Image
+
+    if isinstance(reference, Image.Image):
+        return reference
+    if isinstance(getattr(reference, "image", None), Image.Image):
+        return reference.image
+    return load_image(reference).to_pil()
 
 
 def _label(value: Any) -> str:

@@ -30,7 +30,14 @@ from .backends.base import Backend, Reply
 from .backends.registry import BackendConfig, BackendSpec, choose, spec_for
 from .budget import Budget
 from .codec import PartCodec
-from .errors import InputAdjustedWarning, InputError, OptionError, ProviderError, StorageError
+from .errors import (
+    InputAdjustedWarning,
+    InputError,
+    OptionError,
+    ProviderError,
+    RequestWithdrawn,
+    StorageError,
+)
 from .images import DEFAULT_MAX_SIDE, InputImage, embed_metadata, load_image
 from .ledger import Ledger
 from .options import Options
@@ -305,10 +312,14 @@ class Engine:
             self.record_failure(req, info, error=scrub(str(e)) or "", group=group, latency_s=clock.elapsed(),
                                 attempts=e.attempts, row_id=row_id)
             raise
-        except asyncio.CancelledError:
-            if row_id is not None:  # stopped while the request may be at the provider: count its estimate
-                self.budget.interrupt(row_id, "interrupted: the call was cancelled while in flight; the provider may have "
-                                                 "billed it, so its estimate counts as spent")
+        except RequestWithdrawn:
+            if row_id is not None:
+                self.budget.withdraw(row_id)
+            raise
+        except BaseException as e:  # cancelled, or a bug: the request may have reached the provider
+            if row_id is not None:
+                self.budget.interrupt(row_id, f"interrupted ({type(e).__name__}) while in flight; the provider may "
+                                              f"have billed it, so its estimate counts as spent")
             raise
         if on_text is not None and not streams and reply.text:
             on_text(reply.text)  # a backend without streaming: the whole text, once

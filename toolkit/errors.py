@@ -53,11 +53,19 @@ class BudgetExceededError(ToolkitError):
         self.seat = seat
         whose = "this home's budget" if seat == "home" else f"the budget of seat {seat!r}"
         super().__init__(
-            f"Budget cap reached: {whose} has committed ${spent_usd:.4f} (spent, in flight and held for batch "
-            f"jobs), the call is estimated at ${estimate_usd:.4f}, and the cap is ${budget_usd:.4f}. Nothing was "
+            f"Budget cap reached: {whose} has spent ${spent_usd:.4f} (counting calls in flight and batch jobs "
+            f"held), the call is estimated at ${estimate_usd:.4f}, and the cap is ${budget_usd:.4f}. Nothing was "
             f"sent. Raise the cap (studio.budget.cap = ..., Studio(budget_usd=...) or TOOLKIT_BUDGET_USD), use "
             f"a cheaper model, or replay from the cache."
         )
+
+
+class RequestWithdrawn(ToolkitError):
+    """Raised by a backend when its request was answered without being carried out or billed, and the
+    caller will go on another way (a chat whose server state expired restarts from its saved image).
+
+    The call's write-ahead ledger row is withdrawn rather than completed: one turn, one row.
+    """
 
 
 class StorageError(ToolkitError):

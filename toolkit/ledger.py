@@ -8,6 +8,7 @@ cost, i.e. what the cache saved).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -78,7 +79,7 @@ class Ledger:
             text += " Some images came from the offline simulator (backend 'offline' in the ledger)."
         return text
 
-    def summary(self, by: str | list[str] = ("backend", "model", "operation")) -> pd.DataFrame:
+    def summary(self, by: str | Sequence[str] = ("backend", "model", "operation")) -> pd.DataFrame:
         """Calls, cache hits, images, errors, spend, list cost and p50/p95 latency per group.
 
         Latency percentiles are over calls that were sent (cache hits and budget refusals excluded).

@@ -45,6 +45,14 @@ def phash_similarity(a: Any, b: Any) -> float:
     Measures: global layout of light and dark (composition). Robust to resizing, mild blur and
     compression. Does not measure: colour, identity of a face or product, small details; two different
     cats in the same pose score high, the same cat mirrored scores low.
+
+    Examples
+    --------
+    >>> cat = tk.sample("cat")
+    >>> phash_similarity(cat, cat.resize((226, 150)))
+    1.0
+    >>> phash_similarity(cat, tk.sample("coffee")) < 0.8
+    True
     """
     return 1.0 - bin(phash(a) ^ phash(b)).count("1") / 64.0
 
@@ -82,7 +90,13 @@ def histogram_similarity(a: Any, b: Any, bins: int = 8) -> float:
 
 
 def similarity(a: Any, b: Any) -> dict[str, float]:
-    """All three scores at once: ``{"phash": ..., "ssim": ..., "histogram": ...}`` (rounded to 3 places)."""
+    """All three scores at once: ``{"phash": ..., "ssim": ..., "histogram": ...}`` (rounded to 3 places).
+
+    Examples
+    --------
+    >>> similarity(tk.sample("cat"), tk.sample("cat"))
+    {'phash': 1.0, 'ssim': 1.0, 'histogram': 1.0}
+    """
     return {
         "phash": round(phash_similarity(a, b), 3),
         "ssim": round(ssim(a, b), 3),
@@ -96,6 +110,14 @@ def edit_locality(before: Any, after: Any, region: tuple[float, float, float, fl
     1.0 means every changed pixel is inside the region (a perfectly local edit); the region's own area
     share is what a uniform global change would score. Measures pixel change only, after resizing both
     to 256 px; does not judge whether the change is the one that was asked for.
+
+    Examples
+    --------
+    >>> before = tk.sample("cat")
+    >>> after = before.copy()
+    >>> after.paste((0, 0, 0), (0, 0, 200, 120))  # a black box in the top-left corner
+    >>> edit_locality(before, after, (0.0, 0.0, 0.5, 0.5)) > 0.95
+    True
     """
     pa = _pil(before)
     w, h = pa.size
@@ -110,7 +132,13 @@ def edit_locality(before: Any, after: Any, region: tuple[float, float, float, fl
 
 
 def aspect_ratio_error(img: Any, aspect_ratio: str) -> float:
-    """Relative difference between the image's width/height and the requested ratio ("16:9" -> 0.0 when exact)."""
+    """Relative difference between the image's width/height and the requested ratio ("16:9" -> 0.0 when exact).
+
+    Examples
+    --------
+    >>> round(aspect_ratio_error(tk.sample("cat"), "3:2"), 4)  # 451x300 is nearly 3:2
+    0.0022
+    """
     pa = _pil(img)
     a, b = (int(x) for x in aspect_ratio.split(":"))
     return abs((pa.width / pa.height) / (a / b) - 1.0)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
@@ -88,7 +89,7 @@ def _select(store: Store, keys: Iterable[str] | None, since: str | dt.datetime |
     return list(dict.fromkeys(chosen))  # de-duplicated, in order
 
 
-def export_pack(store: Store, path: str | Path, *, keys: Iterable[str] | None = None,
+def export_pack(store: Store, path: str | os.PathLike[str], *, keys: Iterable[str] | None = None,
                 since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
                 session: str | None = None, notebook: str | None = None) -> Manifest:
     """Write the cached answers chosen by the arguments (every cached answer by default) to ``path``.
@@ -102,7 +103,10 @@ def export_pack(store: Store, path: str | Path, *, keys: Iterable[str] | None = 
         if c["key"] in paid or c["cached"]:
             continue
         paid[c["key"]] = c["cost_usd"] or 0.0
-    lines, files, models, backends = [], {}, Counter(), set()
+    lines: list[str] = []
+    files: dict[str, dict[str, Any]] = {}
+    models: Counter[str] = Counter()
+    backends: set[str] = set()
     list_cost = 0.0
     for key in selected:
         row = store.cache_row(key)
@@ -139,7 +143,7 @@ def export_pack(store: Store, path: str | Path, *, keys: Iterable[str] | None = 
     return manifest
 
 
-def read_manifest(path: str | Path) -> Manifest:
+def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """The manifest of a pack, checking that it is one."""
     try:
         with zipfile.ZipFile(path) as z:
@@ -156,7 +160,7 @@ def read_manifest(path: str | Path) -> Manifest:
     return Manifest.from_dict(raw)
 
 
-def import_pack(store: Store, path: str | Path) -> Manifest:
+def import_pack(store: Store, path: str | os.PathLike[str]) -> Manifest:
     """Merge a pack's answers and images into ``store`` (existing entries are kept). Returns its manifest."""
     manifest = read_manifest(path)
     with zipfile.ZipFile(path) as z:

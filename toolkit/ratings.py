@@ -17,11 +17,37 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 OUTCOMES = ("a", "b", "tie")
+
+
+class _ResultLike(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+
+
+class _CellLike(Protocol):
+    @property
+    def index(self) -> int: ...
+    @property
+    def axes(self) -> Mapping[str, Any]: ...
+
+
+class StudyLike(Protocol):
+    """What the study helpers read from a :class:`toolkit.compare.Study`: its axes, cells and results."""
+
+    @property
+    def axes(self) -> Mapping[str, Sequence[Any]]: ...
+    @property
+    def cells(self) -> Sequence[_CellLike]: ...
+    @property
+    def results(self) -> Mapping[int, _ResultLike]: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +77,13 @@ def _wins(pairs: Sequence[tuple[int, int, float]], n: int, prior: float) -> tupl
 
 def fit_bradley_terry(pairs: Sequence[tuple[int, int, float]], n: int, *, prior: float = 0.5,
                       iterations: int = 500, tol: float = 1e-10) -> np.ndarray:
-    """Centred log-strengths for ``n`` arms from (i, j, w) comparisons (w = 1 i won, 0 j won, 0.5 tie)."""
+    """Centred log-strengths for ``n`` arms from (i, j, w) comparisons (w = 1 i won, 0 j won, 0.5 tie).
+
+    Examples
+    --------
+    >>> fit_bradley_terry([(0, 1, 1.0), (0, 1, 1.0), (0, 1, 0.0)], 2).round(3).tolist()
+    [0.294, -0.294]
+    """
     if n == 0:
         return np.zeros(0)
     wins, games = _wins(pairs, n, prior)
@@ -75,15 +107,22 @@ def ratings(judgements: Iterable[Judgement], arm_of: Mapping[str, str], *, boots
 
     ``arm_of`` maps a request key to its arm (a model, a prompt variant, ...). Judgements whose keys are
     not both known, or whose two outputs belong to the same arm, are ignored.
+
+    Examples
+    --------
+    >>> judged = [Judgement("k1", "k2", "a"), Judgement("k1", "k2", "a"), Judgement("k2", "k1", "tie")]
+    >>> table = ratings(judged, {"k1": "flash", "k2": "pro"}, bootstrap=0)
+    >>> table.index.tolist(), table["wins"].tolist(), table["ties"].tolist()
+    (['flash', 'pro'], [2, 0], [1, 1])
     """
     arms = sorted(set(arm_of.values()))
     index = {a: i for i, a in enumerate(arms)}
     pairs: list[tuple[int, int, float]] = []
-    for j in judgements:
-        a, b = arm_of.get(j.key_a), arm_of.get(j.key_b)
+    for judgement in judgements:
+        a, b = arm_of.get(judgement.key_a), arm_of.get(judgement.key_b)
         if a is None or b is None or a == b:
             continue
-        pairs.append((index[a], index[b], {"a": 1.0, "b": 0.0, "tie": 0.5}[j.outcome]))
+        pairs.append((index[a], index[b], {"a": 1.0, "b": 0.0, "tie": 0.5}[judgement.outcome]))
     scores = fit_bradley_terry(pairs, len(arms))
     lo = hi = np.full(len(arms), np.nan)
     if pairs and bootstrap:
@@ -116,7 +155,7 @@ def ratings(judgements: Iterable[Judgement], arm_of: Mapping[str, str], *, boots
 
 
 # -- studies ----------------------------------------------------------------------------------------------
-def default_arm(axes: Mapping[str, Sequence]) -> str:
+def default_arm(axes: Mapping[str, Sequence[Any]]) -> str:
     """The axis to rate by default: ``model`` when it varies, else the first axis."""
     if "model" in axes:
         return "model"
@@ -125,13 +164,13 @@ def default_arm(axes: Mapping[str, Sequence]) -> str:
     return next(iter(axes))
 
 
-def arena_pairs(study, arm: str | None = None, *, seed: int | None = None) -> list[tuple[str, str]]:
+def arena_pairs(study: StudyLike, arm: str | None = None, *, seed: int | None = None) -> list[tuple[str, str]]:
     """Pairs of request keys to judge: two ok outputs of the same cell (all other axes equal) from
     different arms, in random order and with random sides."""
     arm = arm or default_arm(study.axes)
     if arm not in study.axes:
         raise ValueError(f"{arm!r} is not an axis of this study; the axes are {list(study.axes)}.")
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
     for cell in study.cells:
         r = study.results.get(cell.index)
         if r is None or r.status != "ok":
@@ -139,7 +178,7 @@ def arena_pairs(study, arm: str | None = None, *, seed: int | None = None) -> li
         rest = tuple((k, str(v)) for k, v in cell.axes.items() if k != arm)
         groups.setdefault(rest, []).append((str(cell.axes[arm]), r.key))
     rng = random.Random(seed)
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for members in groups.values():
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
@@ -150,7 +189,7 @@ def arena_pairs(study, arm: str | None = None, *, seed: int | None = None) -> li
     return pairs
 
 
-def arm_map(study, arm: str | None = None) -> dict[str, str]:
+def arm_map(study: StudyLike, arm: str | None = None) -> dict[str, str]:
     """Request key -> arm label for every ok cell of a study."""
     arm = arm or default_arm(study.axes)
     return {r.key: str(cell.axes[arm]) for cell in study.cells
@@ -161,7 +200,7 @@ def arm_map(study, arm: str | None = None) -> dict[str, str]:
 JUDGEMENTS_FILE = "judgements.jsonl"
 
 
-def record_judgement(home: str | os.PathLike, judgement: Judgement) -> None:
+def record_judgement(home: str | os.PathLike[str], judgement: Judgement) -> None:
     """Append a judgement to ``<home>/judgements.jsonl``."""
     line = json.dumps(dataclasses.asdict(judgement), sort_keys=True) + "\n"
     fd = os.open(Path(home) / JUDGEMENTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -171,7 +210,7 @@ def record_judgement(home: str | os.PathLike, judgement: Judgement) -> None:
         os.close(fd)
 
 
-def load_judgements(home: str | os.PathLike, *, study: str | None = None) -> list[Judgement]:
+def load_judgements(home: str | os.PathLike[str], *, study: str | None = None) -> list[Judgement]:
     """Every judgement recorded in the home (optionally one study's); unreadable lines are skipped."""
     path = Path(home) / JUDGEMENTS_FILE
     if not path.exists():

@@ -1,7 +1,8 @@
 """The image-model registry: every known image model as data.
 
-Facts come from ``shared/reference/gemini-image-api.md`` sections 4.1-4.3 (Google's image-generation,
-pricing and deprecation pages, and the LiteLLM price table), as of 2026-11. Where sources disagree the
+Facts come from Google's image-generation, pricing and deprecation pages
+(https://ai.google.dev/gemini-api/docs/image-generation, https://ai.google.dev/gemini-api/docs/pricing,
+https://ai.google.dev/gemini-api/docs/deprecations) and the LiteLLM price table, as of 2026-11. Where sources disagree the
 choice is noted next to the value. Nothing outside this module hard-codes a model fact.
 
 Default model: ``gemini-3.1-flash-image`` ("Nano Banana 2"). The original Nano Banana
@@ -17,6 +18,7 @@ import difflib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import OptionError
 
@@ -73,7 +75,7 @@ class ModelInfo:
     nickname: str
     aliases: tuple[str, ...]
     aspect_ratios: tuple[str, ...]
-    sizes: Mapping[str | None, tuple[Mapping[str, tuple[int, int]], int]]
+    sizes: Mapping[Any, tuple[Mapping[str, tuple[int, int]], int]]  # image size (or None) -> (pixels, tokens)
     default_size: str | None
     max_input_images: int
     input_image_tokens: int
@@ -257,7 +259,7 @@ def resolve(model_id: str | None, *, today: dt.date | None = None, warn: bool = 
         return generic_model(model_id)
     if warn and info.is_shut_down(today):
         warnings.warn(
-            f"{info.id} ({info.nickname}) was listed to shut down on {info.shutdown.isoformat()}; the provider may "
+            f"{info.id} ({info.nickname}) was listed to shut down on {info.shutdown}; the provider may "
             f"answer 404 NOT_FOUND. Its successor is {info.successor!r}: pass model={info.successor!r}.",
             ModelShutdownWarning, stacklevel=3,
         )

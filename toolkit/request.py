@@ -96,7 +96,7 @@ class Request:
     backend: str
     model: str
     turns: tuple[Turn, ...]
-    options: Options = Options()
+    options: Options = field(default_factory=Options)
     variant: int = 0
     operation: str = "generate"  # bookkeeping only: not part of the key
 

@@ -100,7 +100,7 @@ class Result:
     @property
     def images(self) -> list[Image.Image]:
         if self._decoded is None:
-            decoded = []
+            decoded: list[Image.Image] = []
             for out in self.outputs:
                 img = Image.open(io.BytesIO(out.data))
                 img.load()
@@ -295,7 +295,7 @@ def _convert(data: bytes, suffix: str, meta: dict[str, Any]) -> bytes:
            ".webp": ("WEBP", "image/webp")}.get(suffix)
     if fmt is None:
         raise ValueError(f"Cannot save as {suffix!r}: use .png, .jpg or .webp.")
-    img = Image.open(io.BytesIO(data))
+    img: Image.Image = Image.open(io.BytesIO(data))
     if fmt[0] == "JPEG" and img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
     buf = io.BytesIO()

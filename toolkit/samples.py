@@ -139,6 +139,11 @@ def sample_path(name: str) -> Path:
     ------
     ImageInputError
         For an unknown name (with a suggestion), or when scikit-image or the file is missing.
+
+    Examples
+    --------
+    >>> sample_path("chelsea").name
+    'chelsea.png'
     """
     key = _canonical(name)
     try:

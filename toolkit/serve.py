@@ -6,8 +6,8 @@ the way AI Studio's template apps are used. The same notebook files can be serve
     python -m toolkit serve editor --write apps/      # writes apps/editor.ipynb and exits
     voila apps/editor.ipynb                           # the documented Voilà command
 
-The app's Studio is ``tk.Studio()``: the Gemini API when a key is in the environment, else the offline
-simulator; ``TOOLKIT_HOME``, ``TOOLKIT_BUDGET_USD`` and ``TOOLKIT_REPLAY`` apply as everywhere.
+The app's Studio is ``tk.Studio(backend=...)`` (``--backend``, any registered backend; default ``auto``: the
+Gemini API when a key is in the environment, else the offline simulator); ``TOOLKIT_HOME``, ``TOOLKIT_BUDGET_USD`` and ``TOOLKIT_REPLAY`` apply as everywhere.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-import nbformat
-
+from .backends import get_spec
 from .errors import ConfigError
 
 APPS: dict[str, tuple[str, str]] = {
@@ -34,10 +34,21 @@ APPS: dict[str, tuple[str, str]] = {
 }
 
 
-def app_notebook(name: str) -> nbformat.NotebookNode:
-    """A notebook whose only output is the app (Voilà hides the code)."""
+def _nbformat() -> Any:
+    try:
+        import nbformat
+    except ImportError:  # an optional dependency: the apps extra brings it (with Voilà)
+        raise ConfigError("Serving apps needs nbformat and Voilà: pip install 'flash-image-toolkit[apps]'.") from None
+    return nbformat
+
+
+def app_notebook(name: str, backend: str = "auto") -> Any:
+    """A notebook whose only output is the app (Voilà hides the code); ``backend`` is a registered name."""
     if name not in APPS:
         raise ConfigError(f"Unknown app {name!r}. Apps: {', '.join(APPS)}.")
+    if backend != "auto":
+        get_spec(backend)  # an unknown name is refused here, listing the registered ones
+    nbformat = _nbformat()
     title, expr = APPS[name]
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -46,18 +57,19 @@ def app_notebook(name: str) -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell(
             "import toolkit as tk\n"
             "from toolkit.widgets import CanvasTutor, CharacterSheet, CostMeter, Editor, FusionBoard, Playground\n"
-            f"studio = tk.Studio()\napp = {expr}\napp"
+            f"studio = tk.Studio(backend={backend!r})\napp = {expr}\napp"
         ),
     ]
     return nb
 
 
-def write_app(name: str, folder: str | Path) -> Path:
+def write_app(name: str, folder: str | Path, backend: str = "auto") -> Path:
     """Write ``<folder>/<name>.ipynb`` and return its path."""
+    notebook = app_notebook(name, backend)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.ipynb"
-    nbformat.write(app_notebook(name), path)
+    _nbformat().write(notebook, path)
     return path
 
 
@@ -71,7 +83,7 @@ def voila_command(path: Path, port: int, open_browser: bool) -> list[str]:
     return cmd
 
 
-def serve(name: str, *, port: int = 8866, open_browser: bool = True) -> int:
+def serve(name: str, *, port: int = 8866, open_browser: bool = True, backend: str = "auto") -> int:
     """Serve one app with Voilà until interrupted; returns Voilà's exit status."""
     try:
         import voila  # noqa: F401
@@ -79,7 +91,7 @@ def serve(name: str, *, port: int = 8866, open_browser: bool = True) -> int:
         raise ConfigError("Serving apps needs Voilà: pip install 'flash-image-toolkit[apps]' (or pip install voila).") \
             from None
     with tempfile.TemporaryDirectory(prefix="flash-image-app-") as tmp:
-        path = write_app(name, tmp)
+        path = write_app(name, tmp, backend)
         try:
             return subprocess.call(voila_command(path, port, open_browser))
         except KeyboardInterrupt:

@@ -31,7 +31,6 @@ from .errors import ConfigError, StorageError
 from .records import (
     BATCH_COLUMNS,
     CALL_COLUMNS,
-    CHAT_TURN_COLUMNS,
     BatchJobRow,
     CallRow,
     ChatTurnRow,

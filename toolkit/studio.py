@@ -12,12 +12,11 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Unpack
 
-from . import packs, pricing, registry
+from . import batch, packs, pricing, registry
 from .backends.base import Backend
 from .backends.interactions import check_gemini_api
 from .backends.registry import BackendConfig, choose, spec_for, with_capabilities
 from .backends.replay import ReplayBackend
-from . import batch
 from .budget import Budget, check_cap
 from .chat import Chat
 from .compare import Plan, Study, build_plan
@@ -141,7 +140,15 @@ class Studio:
     session = property(lambda self: self.engine.session, doc="This Studio's ledger session id.")
     ledger = property(lambda self: self.engine.ledger, doc="Every call recorded in the home (:class:`Ledger`).")
     budget = property(lambda self: self.engine.budget, doc="The home's (or seat's) :class:`~toolkit.budget.Budget`.")
-    retry = property(lambda self: self.engine.retry, doc="The retry policy.")
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy (settable)."""
+        return self.engine.retry
+
+    @retry.setter
+    def retry(self, policy: RetryPolicy) -> None:
+        self.engine.retry = policy
+
     concurrency = property(lambda self: self.engine.concurrency, doc="Concurrent requests.")
     max_input_side = property(lambda self: self.engine.max_input_side, doc="Longest input side before downscaling.")
     rate_limiter = property(lambda self: self.engine.rate_limiter, doc="Per-model rate limits.")

@@ -12,7 +12,7 @@ import pytest
 import toolkit as tk
 from toolkit import pricing, registry
 from toolkit.backends.fal import FalBackend, fal_price
-from toolkit.fakes import FakeFalServer, FakeOutcome
+from toolkit.testing import FakeFalServer, Outcome
 
 KEY = "fal-key-id-7777:fal-key-secret-8888"
 QUICK = tk.RetryPolicy(attempts=4, initial_delay_s=0.01, max_delay_s=0.02)
@@ -172,7 +172,7 @@ def test_403_is_raised_clearly_and_not_retried(studio, server):
 
 
 def test_422_input_error_is_not_retried(studio, server):
-    server.enqueue(FakeOutcome.error(422, "Image too large: max 4096 px", reason="image_too_large"))
+    server.enqueue(Outcome.error(422, "Image too large: max 4096 px", reason="image_too_large"))
     with pytest.raises(tk.ProviderError) as info:
         studio.generate("a bus", image_size="512")
     assert info.value.code == 422 and info.value.status == "image_too_large" and info.value.attempts == 1

@@ -21,9 +21,9 @@ from toolkit.backends.interactions import (
     parse_interaction,
     to_provider_error,
 )
-from toolkit.interactions_fake import InteractionOutcome
 from toolkit.request import ImagePart, Options, TextPart, Turn
 from toolkit.runner import run
+from toolkit.testing import Outcome
 
 KEY = "test-key-123456"
 M = registry.DEFAULT_MODEL
@@ -202,7 +202,7 @@ def test_persistent_503_raises_provider_error_after_our_attempts(server, home):
 
 
 def test_400_is_not_retried(gemini, server):
-    server.interactions.enqueue(InteractionOutcome.error(400, "Unsupported thing."))
+    server.interactions.enqueue(Outcome.error(400, "Unsupported thing."))
     with pytest.raises(tk.ProviderError) as err:
         gemini.chat().send("Make it night time", image_size="512")
     assert err.value.code == 400 and err.value.status == "invalid_request" and server.interactions.call_count == 1
@@ -227,7 +227,7 @@ def test_the_sdk_raises_its_own_hierarchy_which_we_map(backend, server):
     # the raw SDK error is not a google.genai.errors.APIError: a generate_content mapping would miss it
     server.interactions.enqueue(503)
     with pytest.raises(Exception) as info:  # inspecting exactly what the SDK raised
-        run(backend._client.aio.interactions.create(model=M, input="x"))
+        run(backend.client.aio.interactions.create(model=M, input="x"))
     raw = info.value
     assert isinstance(raw, _interactions.InternalServerError) and not isinstance(raw, errors.APIError)
     mapped = to_provider_error(raw, M)
@@ -325,7 +325,7 @@ def test_wrong_key_is_refused_before_the_interactions_fake(server):
 
 
 def test_outcome_shortcuts():
-    assert InteractionOutcome.parse("503") == InteractionOutcome.error(503)
-    assert InteractionOutcome.parse("Blocked").kind == "blocked"
+    assert Outcome.parse("503") == Outcome.error(503)
+    assert Outcome.parse("Blocked").kind == "blocked"
     with pytest.raises(ValueError):
-        InteractionOutcome.parse("explode")
+        Outcome.parse("explode")

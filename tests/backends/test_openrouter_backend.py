@@ -13,7 +13,7 @@ from PIL import Image
 import toolkit as tk
 from toolkit import pricing, registry
 from toolkit.backends.openrouter import REASONING_PREFIX, openrouter_model, parse_completion
-from toolkit.fakes import FakeOpenRouterServer, FakeOutcome
+from toolkit.testing import FakeOpenRouterServer, Outcome
 
 KEY = "sk-or-v1-test-4242424242"
 QUICK = tk.RetryPolicy(attempts=4, initial_delay_s=0.01, max_delay_s=0.02)
@@ -47,7 +47,7 @@ def _decode(url: str) -> Image.Image:
 
 
 def test_success_records_provider_cost_beside_list_estimate(studio, server):
-    server.enqueue(FakeOutcome.ok(cost=0.0123))
+    server.enqueue(Outcome.ok(cost=0.0123))
     r = studio.generate("a lighthouse at dusk", aspect_ratio="16:9", image_size="512")
     info = registry.lookup(M)
     assert r.status == "ok" and r.backend == "openrouter" and r.model == M
@@ -155,7 +155,7 @@ def test_402_is_raised_clearly_and_not_retried(studio, server):
 
 
 def test_400_and_404_are_not_retried(studio, server):
-    server.enqueue(FakeOutcome.error(400, "image_config.aspect_ratio is invalid"))
+    server.enqueue(Outcome.error(400, "image_config.aspect_ratio is invalid"))
     with pytest.raises(tk.ProviderError) as info:
         studio.generate("a bus", image_size="512")
     assert info.value.code == 400 and "aspect_ratio is invalid" in str(info.value)
@@ -174,7 +174,7 @@ def test_retryable_failures_then_success(studio, server, fault):
 
 
 def test_429_retry_after_is_honoured(studio, server):
-    server.enqueue(FakeOutcome.error(429, retry_after=0.3), "ok")
+    server.enqueue(Outcome.error(429, retry_after=0.3), "ok")
     start = time.perf_counter()
     r = studio.generate("a windmill", image_size="512")
     assert time.perf_counter() - start >= 0.3 and r.attempts == 2

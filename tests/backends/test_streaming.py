@@ -10,10 +10,9 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 import toolkit as tk
-from toolkit.backends.gemini import StreamInterruptedError, merge_stream, parse_response, text_deltas
-from toolkit.fakes import FakeOpenRouterServer
-from toolkit.studio import supports_stream
-from toolkit.testing import FakeGeminiServer, Outcome
+from toolkit.backends.gemini import StreamInterruptedError
+from toolkit.backends.gemini_wire import merge_stream, parse_response, text_deltas
+from toolkit.testing import FakeGeminiServer, FakeOpenRouterServer, Outcome
 from toolkit.widgets import Playground
 
 KEY = "test-key-123456"
@@ -158,7 +157,7 @@ def test_a_backend_without_streaming_delivers_the_text_once(home):
     key = "sk-or-v1-test-stream-42"
     with FakeOpenRouterServer(api_key=key) as server:
         studio = tk.Studio(backend="openrouter", api_key=key, base_url=server.base_url, home=home, retry=QUICK)
-        assert not supports_stream(studio.backend)
+        assert not studio.can_stream
         r, deltas, _ = _streamed(studio, "a lighthouse")
         assert r.ok and deltas == [r.text]
 

@@ -17,7 +17,8 @@ from PIL import Image
 
 import toolkit as tk
 from toolkit import registry
-from toolkit.backends.gemini import GeminiBackend, request_json
+from toolkit.backends.gemini import GeminiBackend
+from toolkit.backends.gemini_wire import request_json
 from toolkit.backends.vertex import VertexBackend, default_base_url, use_vertex_from_env
 from toolkit.request import Options, Request, TextPart, Turn
 from toolkit.testing import FakeGeminiServer, Outcome
@@ -99,7 +100,7 @@ def test_project_paths_per_location(server, home, location):
 def test_default_endpoint_matches_the_sdk(location, url):
     backend = VertexBackend(PROJECT, location, credentials=Credentials(token=TOKEN))
     assert backend.base_url == url == default_base_url(location or "global")
-    assert backend._client._api_client._http_options.base_url == url  # what the SDK will really call
+    assert backend.client._api_client._http_options.base_url == url  # what the SDK will really call
     assert backend.location == (location or "global") and backend.api_version == "v1beta1"
 
 

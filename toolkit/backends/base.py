@@ -8,7 +8,7 @@ Batch mode is optional: a backend that can run requests through a provider's bat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import ProviderError
 from ..request import ImagePart, Request, Turn
@@ -50,7 +50,7 @@ class Reply:
 
 
 def classify(finish_reason: str | None, block_reason: str | None, has_image: bool) -> str:
-    """Map provider reasons to a status (the toolkit rule from reference section 3)."""
+    """Map a provider's finish and block reasons (https://ai.google.dev/api/generate-content#FinishReason) to a status."""
     if block_reason:
         return "blocked"
     reason = (finish_reason or "").upper()
@@ -71,8 +71,15 @@ class Backend(Protocol):
     without it still passes ``isinstance(backend, Backend)``).
     """
 
-    kind: ClassVar[str]
-    spends_money: ClassVar[bool]
+    @property
+    def kind(self) -> str:
+        """The backend kind: a registered name, part of every cache key."""
+        ...
+
+    @property
+    def spends_money(self) -> bool:
+        """True when its calls are paid (budgeted and written ahead to the ledger)."""
+        ...
 
     @property
     def description(self) -> str: ...

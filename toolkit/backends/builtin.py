@@ -62,21 +62,23 @@ def _cloud(config: BackendConfig) -> bool:
 
 
 VERTEX = register(BackendSpec(
-    name="vertex", label="Vertex AI", factory=_vertex, backend_type=VertexBackend,
-    env_keys=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_API_KEY"),
+    name="vertex", label="Vertex AI", noun="Vertex AI", factory=_vertex, backend_type=VertexBackend,
+    env_keys=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_GENAI_USE_VERTEXAI"),
+    configured=lambda env: bool(env.get("GOOGLE_CLOUD_PROJECT")) or use_vertex_from_env(env),
     streaming=True, options=frozenset(OPTION_NAMES),
     settings=frozenset({"base_url", "project", "location", "credentials"}),
     auto=lambda c: _cloud(c) or use_vertex_from_env(), auto_reason="GOOGLE_GENAI_USE_VERTEXAI is set or a project "
     "was given", description="Google Cloud's Vertex AI (project + Application Default Credentials, or express mode).",
 ))
 GEMINI = register(BackendSpec(
-    name="gemini", label="Gemini API", factory=_gemini, backend_type=GeminiBackend,
+    name="gemini", label="Gemini API", noun="the Gemini API", factory=_gemini, backend_type=GeminiBackend,
     env_keys=("GEMINI_API_KEY", "GOOGLE_API_KEY"), streaming=True, batch=True,
     chat_transport=InteractionsBackend.from_gemini, auto=lambda c: _gemini_key(c) is not None,
+    configured=lambda env: bool(env.get("GOOGLE_API_KEY") or env.get("GEMINI_API_KEY")),
     auto_reason="an API key was found", description="Google's Gemini API (google-genai), with Batch and Interactions.",
 ))
 OFFLINE = register(BackendSpec(
-    name="offline", label="Offline simulator", factory=_offline, backend_type=OfflineBackend, spends_money=False,
+    name="offline", label="Offline simulator", noun="the offline simulator, which sends nothing", factory=_offline, backend_type=OfflineBackend, spends_money=False,
     streaming=True, batch=True, settings=frozenset(), auto=lambda c: True,
     auto_reason="no API key was found: set GEMINI_API_KEY (or pass api_key=...) to use the Gemini API at that URL",
     description="Draws locally and deterministically; no key, no network, $0. Not a Google model.",
@@ -88,5 +90,6 @@ OPENROUTER = register(BackendSpec(
 FAL = register(BackendSpec(
     name="fal", label="fal.ai", factory=_fal, backend_type=FalBackend,
     env_keys=(FAL_ENV_KEY, FAL_ENV_KEY_ID, FAL_ENV_KEY_SECRET),
+    configured=lambda env: bool(env.get(FAL_ENV_KEY) or (env.get(FAL_ENV_KEY_ID) and env.get(FAL_ENV_KEY_SECRET))),
     description="fal.ai's queue API (fal-client); flat prices per image.",
 ))

@@ -1,11 +1,12 @@
 """The fal.ai backend: the Nano Banana apps through fal's queue, with the official ``fal-client``.
 
-One request is one queue job: ``submit`` to ``{app}`` (text to image) or ``{app}/edit`` (with
-``image_urls`` as data URIs), then status polls with logs until ``COMPLETED``, then the result
-(reference section 7). fal has no chat: a request sends its last user turn's text and its working
-images (the last user turn's images, or for a follow-up the last image of the conversation), so a
-Studio chat still edits the latest picture. ``num_images`` is always 1: the Studio fans out ``n``
-itself, one cache entry per image.
+One request is one queue job (https://fal.ai/docs/documentation/model-apis/inference/queue): ``submit``
+to ``{app}`` (text to image) or ``{app}/edit`` (with ``image_urls`` as data URIs), then status polls with
+logs until ``COMPLETED``, then the result. Each app's inputs and outputs are on its model page
+(https://fal.ai/models/fal-ai/nano-banana-pro/api and the like). fal has no chat: a request sends its last
+user turn's text and its working images (the last user turn's images, or for a follow-up the last image of
+the conversation), so a Studio chat still edits the latest picture. ``num_images`` is always 1: the Studio
+fans out ``n`` itself, one cache entry per image.
 
 Progress: every queue position and log line goes to :attr:`FalBackend.on_progress` (a callable taking
 one string, for a progress bar or ``print``) and to ``logging.getLogger("toolkit.fal")`` at DEBUG.
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import http
 import io
 import logging
@@ -65,9 +67,10 @@ log = logging.getLogger("toolkit.fal")
 ENV_KEY = "FAL_KEY"
 ENV_KEY_ID = "FAL_KEY_ID"
 ENV_KEY_SECRET = "FAL_KEY_SECRET"
-#: Apps that take ``resolution`` (reference section 7: "nano-banana-2 and pro only").
+#: Apps that take ``resolution`` (https://fal.ai/models/fal-ai/nano-banana-2/api,
+#: https://fal.ai/models/fal-ai/nano-banana-pro/api; the others have no such input).
 RESOLUTION_APPS = frozenset({"fal-ai/nano-banana-2", "fal-ai/nano-banana-pro"})
-#: Output tokens' price per million on fal for token-billed apps (reference section 7).
+#: Output tokens' price per million on fal for token-billed apps (https://fal.ai/learn/tools/nano-banana-api).
 TOKEN_PRICED_APPS = {"google/nano-banana-2.1": 35.294}
 #: Attempts for the idempotent GETs (status, result, image download).
 POLL_ATTEMPTS = 3
@@ -284,7 +287,7 @@ class FalBackend:
             refusal = _refusal(e)
             if refusal is not None:
                 return self._reply(request, info, app, endpoint, [], "", refusal, handle)
-            raise _to_provider_error(e, request.model, submitted=handle is not None) from None
+            raise _http_error(e, submitted=handle is not None) from None
         except TimeoutError:
             if handle is not None:
                 _cancel_soon(handle)
@@ -346,7 +349,7 @@ class FalBackend:
                     raise ProviderError("fal", None, "MALFORMED_RESPONSE", f"job {rid}: {e}") from None
             else:
                 # CDN files are public: fetched without the fal key, which must not leave for another host.
-                data, declared = await _idempotent(lambda u=url: asyncio.to_thread(_download, u, self.timeout_s))
+                data, declared = await _idempotent(functools.partial(asyncio.to_thread, _download, url, self.timeout_s))
                 mime = sniff_mime(data, item.get("content_type") or declared)
             if not mime.startswith("image/"):
                 raise ProviderError("fal", None, "MALFORMED_RESPONSE", f"job {rid}: an output was {mime}, not an image")
@@ -506,31 +509,37 @@ def _hint(code: int | None, kind: str | None) -> str:
     return f"see the message above; HTTP {code} is not retried."
 
 
+def _http_error(e: Any, *, submitted: bool) -> ProviderError:
+    """A ``FalClientHTTPError`` (that is not a refusal) -> ProviderError; a 404 before submission is the app."""
+    code, kind = e.status_code, _error_type(e)
+    message = scrub(_message(e)) or "(no message)"
+    if isinstance(e.message, str) and "nginx" in e.message:
+        message = f"the fal edge answered with an HTML error page ({code})"
+    try:
+        status = kind or http.HTTPStatus(code).name
+    except ValueError:
+        status = f"HTTP_{code}"
+    retry_after = None
+    header = (e.response_headers or {}).get("retry-after") if code == 429 else None
+    if header is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            retry_after = float(header)
+    cls = ModelNotFoundError if code == 404 and not submitted else ProviderError
+    return cls("fal", code, status, message, retry_after_s=retry_after, hint=_hint(code, kind))
+
+
 def _to_provider_error(e: Exception, model: str | None, *, submitted: bool) -> ProviderError | None:
     """An exception from fal-client -> a ProviderError with a clear message (and no secret)."""
     import fal_client
     import httpx
 
     if isinstance(e, fal_client.FalClientHTTPError):
-        code, kind = e.status_code, _error_type(e)
-        message = scrub(_message(e)) or "(no message)"
-        if isinstance(e.message, str) and "nginx" in e.message:
-            message = f"the fal edge answered with an HTML error page ({code})"
-        try:
-            status = kind or http.HTTPStatus(code).name
-        except ValueError:
-            status = f"HTTP_{code}"
-        retry_after = None
-        if code == 429:
-            with contextlib.suppress(TypeError, ValueError):
-                retry_after = float((e.response_headers or {}).get("retry-after"))  # type: ignore[arg-type]
-        cls = ModelNotFoundError if code == 404 and not submitted else ProviderError
-        return cls("fal", code, status, message, retry_after_s=retry_after, hint=_hint(code, kind))
+        return _http_error(e, submitted=submitted)
     if isinstance(e, fal_client.FalClientTimeoutError):
         return ProviderError("fal", None, "TIMEOUT", scrub(str(e)) or "timed out", hint=_hint(None, None))
     if isinstance(e, httpx.TransportError | urllib.error.URLError | ConnectionError):
         name = type(e).__name__
         return ProviderError("fal", None, name, scrub(str(e)) or name, hint=_hint(None, None))
     if isinstance(e, ValueError | KeyError) and e.__class__.__name__ in ("JSONDecodeError", "KeyError"):
-        return ProviderError("fal", None, "MALFORMED_RESPONSE", f"the reply could not be parsed: {scrub(str(e))[:300]}")
+        return ProviderError("fal", None, "MALFORMED_RESPONSE", f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
     return None

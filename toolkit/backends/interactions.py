@@ -50,10 +50,13 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, ModelNotFoundError, ProviderError, ToolkitError
+from ..errors import ConfigError, ModelNotFoundError, ProviderError, RequestWithdrawn
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, scrub
 from .base import Reply, ReplyImage
+from .gemini import DEFAULT_API_VERSION
+from .gemini_wire import decode_b64, retry_delay_s
+from .gemini_wire import to_provider_error as generate_content_error
 
 PROVIDER = "gemini"
 #: How chats on the Gemini backend carry their history (``Studio(gemini_api=...)``); the first is the default.
@@ -62,7 +65,8 @@ GEMINI_APIS = ("interactions", "generate_content")
 SDK_DEFAULT_VERSION = "v1"
 
 # Words that make a failed step's error a refusal rather than a failure. The Interactions schema has no
-# finishReason / blockReason, so this is a reading of the error text (reference section 0, item 4).
+# finishReason / blockReason, only the interaction's ``status``, its ``errors`` and each step's ``error``
+# (https://ai.google.dev/static/api/interactions-v1.openapi.json), so this is a reading of the error text.
 _REFUSAL_WORDS = ("safety", "prohibited", "blocked", "recitation", "responsible ai", "policy", "spii",
                   "blocklist", "jailbreak")
 _UNFINISHED = frozenset({"in_progress", "queued", "requires_action", "requires_continuation", "idle"})
@@ -77,7 +81,7 @@ def check_gemini_api(value: str) -> str:
     return name
 
 
-class InteractionExpired(ToolkitError):
+class InteractionExpired(RequestWithdrawn):
     """The server no longer knows the ``previous_interaction_id`` a chat turn continued from.
 
     Stored interactions are kept 1 day on the free tier and 55 days on the paid tier, and may have been
@@ -149,8 +153,6 @@ def interactions_api_version(api_version: str | None) -> str:
     SDK's default). So ``v1`` unless ``GOOGLE_GENAI_API_VERSION`` or a non-default ``Studio(api_version=)``
     asks for another version.
     """
-    from .gemini import DEFAULT_API_VERSION
-
     if os.environ.get("GOOGLE_GENAI_API_VERSION"):
         return os.environ["GOOGLE_GENAI_API_VERSION"]
     if api_version and api_version != DEFAULT_API_VERSION:
@@ -202,8 +204,13 @@ class InteractionsBackend:
     def from_gemini(cls, backend: Any) -> InteractionsBackend:
         """The Interactions transport for a :class:`~toolkit.backends.gemini.GeminiBackend` (same key, URL,
         timeout)."""
-        return cls(backend._key, base_url=backend.base_url, api_version=backend.api_version,
+        return cls(backend.api_key, base_url=backend.base_url, api_version=backend.api_version,
                    timeout_s=backend.timeout_s)
+
+    @property
+    def client(self) -> Any:
+        """The ``google.genai.Client`` this transport calls (its own retries off)."""
+        return self._client
 
     @property
     def description(self) -> str:
@@ -318,12 +325,6 @@ def build_create_body(request: Request) -> dict[str, Any]:
 
 
 # -- response -----------------------------------------------------------------------------------------------
-def _b64(data: str) -> bytes:
-    if "-" in data or "_" in data:
-        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-    return base64.b64decode(data + "=" * (-len(data) % 4))
-
-
 def _by_modality(items: Any, modality: str) -> int:
     total = 0
     for d in items or []:
@@ -399,7 +400,7 @@ def parse_interaction(body: dict[str, Any]) -> Reply:
             elif c.get("type") == "image":
                 if c.get("data"):
                     mime = c.get("mime_type") or "application/octet-stream"
-                    final = ImagePart.from_bytes(_b64(c["data"]), mime)
+                    final = ImagePart.from_bytes(decode_b64(c["data"]), mime)
                 elif c.get("uri"):
                     uri_only = True
     errors = [m for e in body.get("errors") or [] if (m := _error_text(e))]
@@ -452,8 +453,6 @@ def _hint(code: int | None, message: str) -> str | None:
 
 
 def _retry_after(e: Any, body: Any) -> float | None:
-    from .gemini import retry_delay_s
-
     delay = retry_delay_s(body)
     if delay is not None:
         return delay
@@ -493,18 +492,19 @@ def to_provider_error(e: Exception, model: str | None, previous: str | None = No
     try:
         from google.genai import _interactions as ix
     except ImportError:  # pragma: no cover - google-genai without Interactions (< 1.55)
-        ix = None
-    if ix is not None and isinstance(e, ix.APIResponseValidationError):
+        return generate_content_error(e, model)
+    if isinstance(e, ix.APIResponseValidationError):
         return ProviderError(PROVIDER, None, "MALFORMED_RESPONSE",
-                             f"the interaction reply did not match the schema: {scrub(str(e))[:300]}")
-    if ix is not None and isinstance(e, ix.APIConnectionError):  # APITimeoutError included
+                             f"the interaction reply did not match the schema: {(scrub(str(e)) or '')[:300]}")
+    if isinstance(e, ix.APIConnectionError):  # APITimeoutError included
         name = type(e).__name__
         text = scrub(str(e)) or name
         return ProviderError(PROVIDER, None, name, text, hint=_hint(None, text))
-    if ix is not None and isinstance(e, ix.APIError):
+    if isinstance(e, ix.APIError):
         code = getattr(e, "status_code", None)
-        body = e.body if isinstance(e.body, dict) else {}
-        err = body.get("error") if isinstance(body.get("error"), dict) else body
+        body: dict[str, Any] = e.body if isinstance(e.body, dict) else {}
+        inner = body.get("error")
+        err: dict[str, Any] = inner if isinstance(inner, dict) else body
         message = scrub(str(err.get("message") or getattr(e, "message", "") or "")) or "(no message)"
         status = err.get("code") if isinstance(err.get("code"), str) else err.get("status")
         if _is_expiry(code, message, previous):
@@ -515,7 +515,5 @@ def to_provider_error(e: Exception, model: str | None, previous: str | None = No
         cls = ModelNotFoundError if code == 404 else ProviderError
         return cls(PROVIDER, code, status, message, retry_after_s=_retry_after(e, body) if code == 429 else None,
                    hint=_hint(code, message))
-    from .gemini import to_provider_error as generate_content_error
-
     # transport errors not wrapped by the SDK, JSON and pydantic errors: same mapping as generate_content
     return generate_content_error(e, model)

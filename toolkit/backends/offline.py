@@ -141,9 +141,10 @@ class OfflineBackend:
         """Complete the job on its first poll (every request through :meth:`generate`), then report it."""
         with _JOBS_LOCK:
             job = _JOBS.get(job_name)
-            run_now = job is not None and job.state == "JOB_STATE_PENDING"
-            if run_now:
+            run_now = False
+            if job is not None and job.state == "JOB_STATE_PENDING":
                 job.state = "JOB_STATE_RUNNING"  # a concurrent poll sees it running, never twice rendered
+                run_now = True
         if job is None:
             raise ProviderError("offline", 404, "NOT_FOUND",
                                 f"no simulated batch job {job_name!r} in this process (simulated jobs live in the "
@@ -171,6 +172,15 @@ class OfflineBackend:
 
     def __repr__(self) -> str:
         return f"OfflineBackend(latency_s={self.latency_s})"
+
+
+def forget_batch_job(job_name: str) -> bool:
+    """Drop a simulated batch job from this process, as if it had been submitted by another process.
+
+    Polling it afterwards answers 404 (``JOB_STATE_NOT_FOUND`` in a study). Returns whether it was known.
+    """
+    with _JOBS_LOCK:
+        return _JOBS.pop(job_name, None) is not None
 
 
 def split_text(text: str, pieces: int = 3) -> list[str]:

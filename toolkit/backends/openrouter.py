@@ -2,7 +2,9 @@
 
 ``POST {base_url}/chat/completions`` with ``modalities: ["image", "text"]`` and ``image_config``
 (``aspect_ratio``, ``image_size``); images come back as data URLs in ``choices[0].message.images[]``
-and the money spent in ``usage.cost`` (reference section 6).
+(https://openrouter.ai/docs/guides/overview/multimodal/image-generation) and the money spent in
+``usage.cost`` (https://openrouter.ai/docs/use-cases/usage-accounting). Error bodies and status codes (402:
+out of credits; an error after the answer started comes inside a 200 body): https://openrouter.ai/docs/api/errors.
 
 Client: the official ``openai`` package, ``AsyncOpenAI(base_url=..., max_retries=0)``, rather than plain
 httpx. OpenRouter's endpoint is OpenAI's wire format, so the client gives us connection pooling,
@@ -35,7 +37,7 @@ import binascii
 import http
 import json
 import os
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from .. import registry
 from ..errors import ConfigError, ModelNotFoundError, ProviderError
@@ -329,18 +331,18 @@ def _text(content: Any) -> str:
     return ""
 
 
-def _raise_body_error(err: Any) -> None:
+def _raise_body_error(err: Any) -> NoReturn:
     if not isinstance(err, dict):
         err = {"message": str(err)}
     code = _int(err.get("code")) or None
-    message = scrub(str(err.get("message") or "(no message)"))
+    message = scrub(str(err.get("message") or "(no message)")) or "(no message)"
     meta = err.get("metadata") or {}
     if isinstance(meta, dict) and meta.get("provider_name"):
         message += f" (provider: {meta['provider_name']})"
     # OpenRouter reports a failure that happens after the response started inside a 200 body; with no
     # usable code it is treated as a transport-level failure, which the Studio retries.
     raise ProviderError("openrouter", code if code and 400 <= code <= 599 else None,
-                        _status_name(code) if code else "UPSTREAM_ERROR", message or "(no message)",
+                        _status_name(code) if code else "UPSTREAM_ERROR", message,
                         hint=_hint(code, message, None))
 
 
@@ -495,6 +497,6 @@ def to_provider_error(e: Exception, model: str | None) -> ProviderError | None:
         return ProviderError("openrouter", None, name, text, hint=_hint(None, text, model))
     if isinstance(e, openai.APIResponseValidationError | json.JSONDecodeError):
         return ProviderError("openrouter", None, "MALFORMED_RESPONSE",
-                             f"the reply could not be parsed: {scrub(str(e))[:300]}")
+                             f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
     return None
 

@@ -16,7 +16,7 @@ backend").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,6 +82,11 @@ class BackendSpec:
         Why ``auto`` chose it, for messages.
     description : str
         One line for the CLI help.
+    configured : callable, optional
+        ``configured(env) -> bool``: usable with these environment variables (default: any of ``env_keys``
+        is set, or always when it has none). The Playground offers the configured ones.
+    noun : str
+        How messages name it ("the Gemini API"); default the label.
     backend_type : type, optional
         The class its factory builds: a backend object of another class with the same ``kind`` is described
         by its own attributes instead (:func:`spec_for`).
@@ -101,12 +106,20 @@ class BackendSpec:
     auto_reason: str = ""
     description: str = ""
     backend_type: type | None = None
+    noun: str = ""
+    configured: Callable[[Mapping[str, str]], bool] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.options) - set(OPTION_NAMES)
         if unknown:
             raise ConfigError(f"BackendSpec {self.name!r}: unknown options {sorted(unknown)}; options are "
                               f"{', '.join(OPTION_NAMES)}.")
+
+    def is_configured(self, env: Mapping[str, str]) -> bool:
+        """True when ``env`` holds what this backend needs (see ``configured``)."""
+        if self.configured is not None:
+            return self.configured(env)
+        return not self.env_keys or any(env.get(k) for k in self.env_keys)
 
     def create(self, config: BackendConfig) -> Backend:
         """Check the settings this backend does not use, then build it."""
@@ -116,10 +129,13 @@ class BackendSpec:
                 why = (f" backend='auto' chose it because {self.auto_reason}."
                        if config.requested == "auto" and self.auto_reason else "")
                 value = "<credentials>" if setting == "credentials" else repr(getattr(config, setting))
-                raise ConfigError(
-                    f"{setting}={value} has no effect on {self.label} ({self.name!r}).{why} It is a setting of: "
-                    f"{', '.join(users) or 'no backend'}; use Studio(backend={users[0]!r}, ...) or drop it."
-                    if users else f"{setting}={value} is not used by any backend; drop it.")
+                takers = " or ".join(s.label for s in specs() if setting in s.settings)
+                fix = f"it is one of the {takers} settings: use Studio(backend={users[0]!r}, ...) or drop it" \
+                    if users else "no backend uses it: drop it"
+                raise ConfigError(f"{setting}={value} has no effect on {self.noun or self.label} (backend "
+                                  f"{self.name!r}).{why} Otherwise {fix}." if why else
+                                  f"{setting}={value} has no effect on {self.noun or self.label} (backend "
+                                  f"{self.name!r}); {fix}.")
         return self.factory(config)
 
     def check_options(self, options: Options) -> None:

@@ -1,8 +1,9 @@
 """The Vertex AI backend ("Gemini Enterprise Agent Platform"): the same image models through google-genai's
-``genai.Client(vertexai=True, ...)`` (reference section 8).
+``genai.Client(vertexai=True, ...)`` (https://cloud.google.com/vertex-ai/generative-ai/docs/start/quickstart).
 
 Where requests go. ``POST {base}/v1beta1/projects/{project}/locations/{location}/publishers/google/models/
-{model}:generateContent`` (and ``:streamGenerateContent?alt=sse``). The base URL follows the location as
+{model}:generateContent`` (and ``:streamGenerateContent?alt=sse``;
+https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference). The base URL follows the location as
 the SDK builds it: ``https://aiplatform.googleapis.com/`` for ``global`` (the default here, as in the SDK),
 ``https://aiplatform.{us,eu}.rep.googleapis.com/`` for the multi-regions, else
 ``https://{location}-aiplatform.googleapis.com/``. ``base_url=`` or ``GOOGLE_VERTEX_BASE_URL`` points it
@@ -25,16 +26,18 @@ request, not here, so building a Studio never blocks on the metadata server; a f
 ``ProviderError`` 401 with the fix.
 
 Not offered on Vertex here: batch mode (Vertex batch jobs read and write Cloud Storage or BigQuery, not
-inline requests) and Interactions chats (chats replay the history with ``generateContent``, as on every
-backend other than the Gemini API). Proxy mode (a ``base_url`` with neither project nor key, where the
+inline requests: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/batch-prediction-api)
+and Interactions chats (chats replay the history with ``generateContent``, as on every backend other than
+the Gemini API). Proxy mode (a ``base_url`` with neither project nor key, where the
 SDK posts to the bare URL) is not used: this backend always knows its project or key.
 
 Image options only Vertex accepts: ``person_generation`` (``ALLOW_ALL`` / ``ALLOW_ADULT`` /
 ``ALLOW_NONE``), ``prominent_people`` (``ALLOW_PROMINENT_PEOPLE`` / ``BLOCK_PROMINENT_PEOPLE``),
 ``output_mime_type`` (``image/png`` / ``image/jpeg``) and ``output_compression_quality`` (0-100, JPEG).
-The SDK puts the last two in ``imageConfig.imageOutputOptions``. Replies carry ``usageMetadata.trafficType``
-(``ON_DEMAND``, ``PROVISIONED_THROUGHPUT``, ...) and ``createTime``, kept in ``Reply.extra`` and recorded
-as ``traffic_type`` in the image metadata.
+The SDK puts the last two in ``imageConfig.imageOutputOptions``
+(https://googleapis.github.io/python-genai/genai.html#genai.types.ImageConfig). Replies carry
+``usageMetadata.trafficType`` (``ON_DEMAND``, ``PROVISIONED_THROUGHPUT``, ...) and ``createTime``, kept in
+``Reply.extra`` and recorded as ``traffic_type`` in the image metadata.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ from typing import Any, ClassVar
 from ..errors import ConfigError, ProviderError
 from ..request import Options, Request
 from ..secrets import Secret, scrub
-from .gemini import GenerateContentBackend, _hint, check_base_url, request_json, to_provider_error
+from .gemini import GenerateContentBackend, check_base_url, env_api_key
+from .gemini_wire import gemini_hint, request_json, to_provider_error
 
 ENV_PROJECT = "GOOGLE_CLOUD_PROJECT"
 ENV_LOCATION = "GOOGLE_CLOUD_LOCATION"
@@ -157,7 +161,7 @@ def vertex_hint(code: int | None, status: str | None, message: str, model: str |
     if code == 429:
         return ("the project's quota for this model and location is used up (Vertex sends no retry delay). Slow "
                 "down, request a quota increase, or use location='global' (dynamic shared quota).")
-    return _hint(code, status, message, model)
+    return gemini_hint(code, status, message, model)
 
 
 class VertexBackend(GenerateContentBackend):
@@ -217,8 +221,6 @@ class VertexBackend(GenerateContentBackend):
         from google import genai
         from google.genai import types
 
-        from .gemini import env_api_key
-
         key = (api_key if isinstance(api_key, Secret) else Secret(api_key)) if api_key else None
         if key and credentials is not None:
             raise ConfigError("Pass either api_key= (Vertex AI express mode) or credentials= (a Google Cloud "
@@ -270,10 +272,10 @@ class VertexBackend(GenerateContentBackend):
         if key:
             kwargs["api_key"] = key.reveal()
         try:
-            self._client = genai.Client(**kwargs)
+            client = genai.Client(**kwargs)
         except ValueError as e:  # the SDK's own configuration checks
             raise ConfigError(f"google-genai refused the Vertex AI configuration: {scrub(str(e))}") from None
-        self._types = types
+        super().__init__(client)
 
     @property
     def description(self) -> str:
@@ -290,25 +292,33 @@ class VertexBackend(GenerateContentBackend):
                 f"api_version={self.api_version!r}{key})")
 
     # -- request ------------------------------------------------------------------------------------------
-    def _image_config(self, o: Options) -> Any:
-        o = check_vertex_options(o)
-        fields = {"aspect_ratio": o.aspect_ratio, "image_size": o.image_size,
-                  "person_generation": o.person_generation, "prominent_people": o.prominent_people,
-                  "output_mime_type": o.output_mime_type, "output_compression_quality": o.output_compression_quality}
-        fields = {k: v for k, v in fields.items() if v is not None}
-        return self._types.ImageConfig(**fields) if fields else None
+    def image_config(self, options: Options) -> Any:
+        """The SDK's ``ImageConfig`` with the Vertex-only options too (validated by :func:`check_vertex_options`)."""
+        from google.genai import types
 
-    def _model_path(self, model: str) -> str:
+        o = check_vertex_options(options)
+        fields: dict[str, Any] = {
+            "aspect_ratio": o.aspect_ratio, "image_size": o.image_size, "person_generation": o.person_generation,
+            "prominent_people": o.prominent_people, "output_mime_type": o.output_mime_type,
+            "output_compression_quality": o.output_compression_quality,
+        }
+        fields = {k: v for k, v in fields.items() if v is not None}
+        return types.ImageConfig(**fields) if fields else None
+
+    def model_path(self, model: str) -> str:
+        """``publishers/google/models/<id>``; the SDK adds ``projects/{p}/locations/{l}/`` in project mode."""
         if model.startswith(("projects/", "publishers/", "models/")):
             return model
-        return f"publishers/google/models/{model}"  # the SDK adds projects/{p}/locations/{l}/ in project mode
+        return f"publishers/google/models/{model}"
 
-    def _wire_request(self, request: Request) -> dict[str, Any]:
+    def wire_request(self, request: Request) -> dict[str, Any]:
+        """The wire request with the Vertex-only image options (validated) in ``imageConfig``."""
         from dataclasses import replace
 
         return request_json(replace(request, options=check_vertex_options(request.options)), vertex=True)
 
-    def _error(self, e: Exception, model: str | None) -> ProviderError | None:
+    def provider_error(self, e: Exception, model: str | None) -> ProviderError | None:
+        """As the Gemini API's, plus google-auth's credential failures and :func:`vertex_hint` for the fix."""
         from google.auth import exceptions as auth_errors
 
         # ADC is resolved on the first request (inside the SDK): a missing or refused credential surfaces

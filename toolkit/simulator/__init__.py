@@ -19,10 +19,20 @@ The mark and caption are drawn by :mod:`.marks`, the drawable nouns live in :mod
 time-of-day and weather words in :mod:`.palette`. :data:`EDIT_VOCABULARY` lists every edit instruction as
 ``(trigger phrase, what it does)``.
 
-Test triggers (documented, so notebooks can show every outcome offline): a prompt containing
-``[sim:blocked]``, ``[sim:image_safety]``, ``[sim:no_image]`` or ``[sim:text_only]`` produces that outcome
-(see :mod:`.core` for the exact fields; a blocked prompt has ``finish_reason=""`` because the real API
-sends no candidate at all).
+The modules, by concept:
+
+==================================================  ==========================================================
+:mod:`.core`                                        the contract: :func:`render`, sizes, encoding, tokens
+:mod:`.plan`                                        the prompt read: subjects, colours, setting, time, weather
+:mod:`.scene`                                       the plan drawn: placement, weather, abstract fallback
+:mod:`.stage`, :mod:`.paint`                        the set's geometry, sky, sun and moon; painting primitives
+:mod:`.outdoors`, :mod:`.indoors`                   landscapes, water, city, space, sea; rooms, tables
+:mod:`.shapes`, :mod:`.pen`                         the drawable nouns and the kit they are drawn with
+:mod:`.creatures`, :mod:`.nature`, :mod:`.objects`  drawers: animals and figures; sky and land; made things
+:mod:`.edits`, :mod:`.operations`                   the edit vocabulary and parser; the operations
+:mod:`.fuse`                                        foreground masks and compositing
+:mod:`.marks`, :mod:`.palette`                      the visible mark and caption; colours, skies and helpers
+==================================================  ==========================================================
 """
 
 from __future__ import annotations

@@ -143,8 +143,8 @@ def _alpha_mask(img: Image.Image) -> Image.Image | None:
     if not (img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)):
         return None
     alpha = _upright(img).convert("RGBA").getchannel("A")
-    lo, _ = alpha.getextrema()
-    return alpha if lo < 250 else None
+    lo = alpha.getextrema()[0]  # a single band: (min, max) as numbers
+    return alpha if isinstance(lo, int | float) and lo < 250 else None
 
 
 def _work_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -168,9 +168,9 @@ def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     if img.size == size:
         return img
     if size[0] * size[1] >= img.size[0] * img.size[1]:
-        method = Image.BICUBIC if size[0] * size[1] <= 2_500_000 else Image.BILINEAR
+        method = Image.Resampling.BICUBIC if size[0] * size[1] <= 2_500_000 else Image.Resampling.BILINEAR
         return img.resize(size, method)
-    return img.resize(size, Image.LANCZOS, reducing_gap=2.0)
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -182,7 +182,10 @@ def fit(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     scale = max(tw / w, th / h)
     cw, ch = min(w, tw / scale), min(h, th / scale)  # float rounding may overshoot the source by a hair
     left, top = max(0.0, (w - cw) / 2), max(0.0, (h - ch) / 2)
-    method = Image.LANCZOS if scale < 1 else (Image.BICUBIC if tw * th <= 2_500_000 else Image.BILINEAR)
+    if scale < 1:
+        method = Image.Resampling.LANCZOS
+    else:
+        method = Image.Resampling.BICUBIC if tw * th <= 2_500_000 else Image.Resampling.BILINEAR
     return img.resize(size, method, box=(left, top, left + cw, top + ch),
                       reducing_gap=2.0 if scale < 1 else None)
 
@@ -392,4 +395,4 @@ def _shrink_to(img: Image.Image, max_pixels: int) -> Image.Image:
     if w * h <= max_pixels:
         return img
     k = math.sqrt(max_pixels / (w * h))
-    return img.resize((max(1, round(w * k)), max(1, round(h * k))), Image.LANCZOS, reducing_gap=2.0)
+    return img.resize((max(1, round(w * k)), max(1, round(h * k))), Image.Resampling.LANCZOS, reducing_gap=2.0)

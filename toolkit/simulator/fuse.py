@@ -71,7 +71,7 @@ def foreground_mask(img: Image.Image) -> tuple[Image.Image, str]:
         soft = _ellipse_mask(sw, sh)
         method = "centre ellipse"
     mask = Image.fromarray((np.clip(soft, 0, 1) * 255).astype(np.uint8), "L")
-    return mask.resize((w, h), Image.BILINEAR), method
+    return mask.resize((w, h), Image.Resampling.BILINEAR), method
 
 
 def _bbox(mask: Image.Image) -> tuple[int, int, int, int]:
@@ -119,8 +119,8 @@ def fuse(scene: Image.Image, objects: list[Image.Image], rng: np.random.Generato
         bw, bh = crop.size
         scale = min(target_h / bh, max_w / bw)
         size = (max(1, round(bw * scale)), max(1, round(bh * scale)))
-        crop = crop.resize(size, Image.LANCZOS if scale < 1 else Image.BICUBIC)
-        cmask = cmask.resize(size, Image.BILINEAR)
+        crop = crop.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+        cmask = cmask.resize(size, Image.Resampling.BILINEAR)
         # Nudge the subject's average colour a little towards the scene's, so it sits in the same light.
         arr = np.asarray(crop, dtype=np.float32)
         m = np.asarray(cmask, dtype=np.float32)[..., None] / 255.0

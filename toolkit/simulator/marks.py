@@ -40,6 +40,17 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return f
 
 
+def line_metrics(f: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> tuple[int, int]:
+    """``(ascent, descent)`` of a font in pixels.
+
+    Pillow's bundled font is a FreeType font; without FreeType, ``load_default`` falls back to a bitmap
+    font that has no metrics, and its box height stands in for the ascent.
+    """
+    if isinstance(f, ImageFont.FreeTypeFont):
+        return f.getmetrics()
+    return int(f.getbbox("Ay")[3]), 0
+
+
 @functools.lru_cache(maxsize=1)
 def _notdef() -> bytes:
     return bytes(font(20).getmask("\ue000"))
@@ -87,7 +98,7 @@ def _mark_layout(width: int, height: int, model_id: str) -> tuple[int, list[str]
         if text_w + 2 * pad + 2 * margin <= width or size <= 6:
             break
         size -= 1
-    ascent, descent = f.getmetrics()
+    ascent, descent = line_metrics(f)
     line_h = ascent + descent
     box_w = round(text_w) + 2 * pad
     box_h = line_h * len(lines) + 2 * pad - round(descent * 0.5)
@@ -115,7 +126,7 @@ def add_mark(img: Image.Image, model_id: str) -> Image.Image:
     d = ImageDraw.Draw(layer)
     d.rounded_rectangle((0, 0, x1 - x0 - 1, y1 - y0 - 1), radius=max(2, size // 3), fill=(12, 12, 16, 178),
                         outline=(255, 196, 0, 220), width=max(1, size // 12))
-    ascent, descent = f.getmetrics()
+    ascent, descent = line_metrics(f)
     for i, line in enumerate(lines):
         d.text((pad, pad + i * (ascent + descent) - round(descent * 0.25)), line, font=f, fill=(255, 255, 255, 255))
     base = img if img.mode == "RGB" else img.convert("RGB")
@@ -134,7 +145,7 @@ def add_caption(img: Image.Image, text: str, *, max_lines: int = 3) -> Image.Ima
     margin = max(6, round(size * 0.8))
     avail = w - 2 * margin
     lines = _wrap(text, f, avail, max_lines)
-    ascent, descent = f.getmetrics()
+    ascent, descent = line_metrics(f)
     line_h = round((ascent + descent) * 1.12)
     block = line_h * len(lines)
     band_h = min(h, block + 3 * margin)

@@ -7,11 +7,33 @@ edit vocabulary in :mod:`.edits` agree on what "gold", "sunset" or "night" mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 RGB = tuple[int, int, int]
+Light = tuple[float, float, float]
+"""An ambient light: red, green and blue multipliers for lit (non-emissive) things."""
+
+
+def rgb(channels: Iterable[int]) -> RGB:
+    """Three channel values (any iterable, e.g. a generator) as an :data:`RGB` tuple.
+
+    Examples
+    --------
+    >>> rgb(round(c * 0.5) for c in (200, 100, 51))
+    (100, 50, 26)
+    """
+    r, g, b = channels
+    return r, g, b
+
+
+def light(values: Iterable[float]) -> Light:
+    """Three multipliers (any iterable) as a :data:`Light` tuple."""
+    r, g, b = values
+    return r, g, b
+
 
 #: Colour words the simulator recognises in prompts, with the RGB it paints them in.
 COLOURS: dict[str, RGB] = {
@@ -137,19 +159,19 @@ def gradient(stops: tuple[tuple[float, RGB], ...], n: int) -> np.ndarray:
 def shade(colour: RGB, k: float) -> RGB:
     """``colour`` scaled by ``k`` (k < 1 darker, k > 1 lighter towards white)."""
     if k <= 1.0:
-        return tuple(round(c * k) for c in colour)  # type: ignore[return-value]
+        return rgb(round(c * k) for c in colour)
     t = min(k - 1.0, 1.0)
-    return tuple(round(c + (255 - c) * t) for c in colour)  # type: ignore[return-value]
+    return rgb(round(c + (255 - c) * t) for c in colour)
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
     """Linear mix of two colours (t = 0 gives ``a``)."""
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    return rgb(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
 
 
 def tint(colour: RGB, ambient: tuple[float, float, float]) -> RGB:
     """``colour`` lit by an ambient multiplier, clipped to 0..255."""
-    return tuple(int(min(255, max(0, round(c * a)))) for c, a in zip(colour, ambient, strict=True))  # type: ignore[return-value]
+    return rgb(int(min(255, max(0, round(c * a)))) for c, a in zip(colour, ambient, strict=True))
 
 
 def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:

@@ -1,7 +1,11 @@
 """Widget apps for notebooks: each is an ``ipywidgets.VBox`` that displays itself.
 
 >>> from toolkit.widgets import Playground
->>> Playground(studio)            # doctest: +SKIP
+>>> app = Playground(studio)      # in a notebook, end a cell with ``app`` to show it
+>>> app.prompt.value = "a lighthouse at dusk"
+>>> app.generate_button.click()
+>>> app.results[-1].status
+'ok'
 
 Every app can be driven without a browser: set the controls' values and call ``.click()`` on the
 buttons. The logic behind the callbacks lives in :mod:`toolkit.widgets.logic` as plain functions.

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import html
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .. import ratings as rt
-from ._base import App, image_view, set_image
+from ..studio import Studio
+from .base import App, image_view, set_image
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..compare import Study
 
 
@@ -36,19 +40,25 @@ class Arena(App):
 
     Examples
     --------
-    >>> arena = Arena(study, arm="model")     # doctest: +SKIP
-    >>> arena                                  # doctest: +SKIP
-    >>> arena.choose("left"); arena.ratings()  # doctest: +SKIP
+    >>> study = studio.compare("A {animal} at noon", animal=["cat", "owl"],
+    ...                        model=["nano-banana-2", "nano-banana-pro"], progress=False)
+    >>> arena = Arena(study, arm="model", seed=0)   # in a notebook, end a cell with ``arena`` to judge
+    >>> len(arena.pairs), arena.current is not None
+    (2, True)
+    >>> arena.choose("left").outcome, arena.position
+    ('a', 1)
+    >>> int(arena.ratings()["comparisons"].sum())
+    2
     """
 
     def __init__(self, study: Study, arm: str | None = None, *, judge: str | None = None, seed: int | None = None,
                  max_side: int = 384, **kwargs: Any) -> None:
-        super().__init__(study.plan.studio, **kwargs)
+        super().__init__(Studio.from_engine(study.plan.engine), **kwargs)
         self.study = study
         self.arm = arm or rt.default_arm(study.axes)
         self.judge = judge if judge is not None else _login()
         self.max_side = max_side
-        self.study_id = study_id(study)
+        self.study_id = study.study_key
         self.pairs = rt.arena_pairs(study, self.arm, seed=seed)
         self.position = 0
         self.judged: list[rt.Judgement] = []
@@ -101,19 +111,18 @@ class Arena(App):
             self.position += 1
         self._show()
 
-    def ratings(self):
+    def ratings(self) -> pd.DataFrame:
         """Bradley–Terry ratings of the arms from every judgement of this study in the home."""
         return rt.ratings(rt.load_judgements(self.studio.store.home, study=self.study_id),
                           rt.arm_map(self.study, self.arm))
 
     def _show(self) -> None:
         pair = self.current
-        done = pair is None
         for b in (self.left_button, self.right_button, self.tie_button, self.skip_button):
-            b.disabled = done
+            b.disabled = pair is None
         self.progress.value = (f'<span style="color:#555">{min(self.position + 1, len(self.pairs))} of '
                                f"{len(self.pairs)} pairs · {len(self.judged)} judged</span>")
-        if done:
+        if pair is None:
             set_image(self.left_image, None, self.max_side)
             set_image(self.right_image, None, self.max_side)
             self.context.value = "<i>All pairs judged.</i>" if self.pairs else \
@@ -124,14 +133,7 @@ class Arena(App):
         left, right = self._by_key[pair[0]], self._by_key[pair[1]]
         set_image(self.left_image, left.image, self.max_side)
         set_image(self.right_image, right.image, self.max_side)
-        self.context.value = f"<small>Prompt: {_esc(left.prompt)}</small>"
-
-
-def study_id(study: Study) -> str:
-    """A stable id for a study: a hash of its cells' request keys."""
-    import hashlib
-
-    return hashlib.sha256("".join(sorted(c.request.key for c in study.cells)).encode()).hexdigest()[:16]
+        self.context.value = f"<small>Prompt: {html.escape(left.prompt)}</small>"
 
 
 def _login() -> str:
@@ -139,9 +141,3 @@ def _login() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return ""
-
-
-def _esc(text: str) -> str:
-    import html
-
-    return html.escape(text)

@@ -12,10 +12,13 @@ from ipycanvas import Canvas, hold_canvas
 from PIL import Image
 
 from ..errors import InputError
-from . import logic
-from ._base import App, ImageUpload
+from .base import App, ImageUpload
+from .logic.cards import card_html
+from .logic.images import draw_stroke, fit_into, png_bytes
+from .logic.notices import describe_result
 
 if TYPE_CHECKING:
+    from ..images import InputImage
     from ..result import Result
     from ..studio import Studio
     from .cost import CostMeter
@@ -68,10 +71,14 @@ class CanvasTutor(App):
 
     Examples
     --------
-    >>> ct = CanvasTutor(studio)                                   # doctest: +SKIP
-    >>> ct.draw_line([(60, 300), (250, 60), (440, 300), (60, 300)])  # doctest: +SKIP
-    >>> ct.question.value = "What shape is this? Redraw it as a painting."   # doctest: +SKIP
-    >>> ct.ask_button.click(); ct.answer.value                     # doctest: +SKIP
+    >>> ct = CanvasTutor(studio)
+    >>> ct.draw_line([(60, 300), (250, 60), (440, 300), (60, 300)])
+    >>> ct.drawing.getpixel((250, 60))
+    (0, 0, 0)
+    >>> ct.question.value = "What shape is this? Redraw it as a painting."
+    >>> ct.ask_button.click()
+    >>> ct.result.status, ct.sent_png[:4], "offline simulator" in ct.answer.value
+    ('ok', b'\\x89PNG', True)
     """
 
     def __init__(self, studio: Studio, *, width: int = 512, height: int = 384, model: str | None = None,
@@ -133,7 +140,7 @@ class CanvasTutor(App):
             return
         colour = colour or self.colour.value
         width = int(width or self.line_width.value)
-        logic.draw_stroke(self.drawing, pts, colour, width)
+        draw_stroke(self.drawing, pts, colour, width)
         with hold_canvas():
             self.canvas.stroke_style = colour
             self.canvas.fill_style = colour
@@ -155,12 +162,12 @@ class CanvasTutor(App):
         from ..images import load_image
 
         pil = load_image(image, max_side=self.studio.max_input_side).to_pil()
-        self.drawing, _ = logic.fit_into(pil, self.drawing.size, BACKGROUND)
+        self.drawing, _ = fit_into(pil, self.drawing.size, BACKGROUND)
         self._sync_canvas()
 
     def png(self) -> bytes:
         """The drawing as PNG bytes (what :meth:`ask` sends)."""
-        return logic.png_bytes(self.drawing)
+        return png_bytes(self.drawing)
 
     # -- asking ---------------------------------------------------------------------------------------
     def ask(self) -> Result | None:
@@ -178,9 +185,9 @@ class CanvasTutor(App):
         text = result.text or "(no text in the answer)"
         self.answer.value = (f'<div style="white-space:pre-wrap;border-left:3px solid #1f5fa8;padding:4px 8px;'
                              f'font-size:14px;line-height:1.4">{html.escape(text)}</div>')
-        self.result_view.value = logic.card_html(result, thumb_side=self.thumb_side, title="Answer image",
+        self.result_view.value = card_html(result, thumb_side=self.thumb_side, title="Answer image",
                                                  show_text=False)
-        self.show(logic.describe_result(result))
+        self.show(describe_result(result))
         return result
 
     # -- handlers -------------------------------------------------------------------------------------
@@ -205,4 +212,8 @@ class CanvasTutor(App):
             self.canvas.put_image_data(np.asarray(self.drawing.convert("RGB")), 0, 0)
 
     def _on_upload(self, change: Any) -> None:
-        self._take_upload(change, lambda images: images and self.load_image(images[0]))
+        def consume(images: list[InputImage]) -> None:
+            if images:
+                self.load_image(images[0])
+
+        self._take_upload(change, consume)

@@ -9,8 +9,20 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..errors import BudgetExceededError, InputError
-from . import logic
-from ._base import App, ImageUpload, gallery_box, thumbs_row
+from .base import App, ImageUpload, gallery_box, thumbs_row
+from .logic.cards import card_html
+from .logic.notices import Notice, describe_result
+from .logic.scenes import (
+    CHARACTER_TEMPLATE,
+    DEFAULT_SCENES,
+    SCORE_CAVEAT,
+    character_prompt,
+    merge_scene_notices,
+    parse_scenes,
+    score_row,
+    scores_frame,
+    scores_line,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +47,7 @@ class CharacterSheet(App):
     reference : image or list of images, optional
         The character (anything :func:`toolkit.load_image` accepts); or upload them.
     scenes : list of str, optional
-        Default :data:`toolkit.widgets.logic.DEFAULT_SCENES`.
+        Default :data:`toolkit.widgets.logic.scenes.DEFAULT_SCENES`.
     template : str
         Prompt template with ``{scene}``.
     model, aspect_ratio, image_size : str, optional
@@ -66,13 +78,16 @@ class CharacterSheet(App):
 
     Examples
     --------
-    >>> cs = CharacterSheet(studio, reference=tk.sample("astronaut"), scenes=["at night", "in the rain"])  # doctest: +SKIP
-    >>> cs.run_button.click()   # doctest: +SKIP
-    >>> cs.scores               # doctest: +SKIP
+    >>> cs = CharacterSheet(studio, reference=tk.sample("astronaut"), scenes=["at night", "in the rain"])
+    >>> cs.run_button.click()
+    >>> cs.scores[["scene", "status"]].values.tolist()
+    [['at night', 'ok'], ['in the rain', 'ok']]
+    >>> bool(cs.scores["phash"].between(0, 1).all()), len(cs.gallery.children)
+    (True, 2)
     """
 
     def __init__(self, studio: Studio, reference: Any = None, scenes: Sequence[str] | None = None, *,
-                 template: str = logic.CHARACTER_TEMPLATE, model: str | None = None,
+                 template: str = CHARACTER_TEMPLATE, model: str | None = None,
                  aspect_ratio: str | None = None, image_size: str | None = None, meter: CostMeter | None = None,
                  thumb_side: int = 220) -> None:
         super().__init__(studio, meter)
@@ -80,20 +95,20 @@ class CharacterSheet(App):
         self.thumb_side = thumb_side
         self.references: list[InputImage] = []
         self.results: list[Result] = []
-        self.scores: pd.DataFrame = logic.scores_frame([])
+        self.scores: pd.DataFrame = scores_frame([])
 
         self.upload = ImageUpload(multiple=True, description="Reference image(s)",
                                   layout=widgets.Layout(width="auto"))
         self.reference_view = widgets.HBox()
         self.template = widgets.Textarea(value=template, rows=2, description="Template",
                                          layout=widgets.Layout(width="100%"), style={"description_width": "initial"})
-        self.scenes = widgets.Textarea(value="\n".join(scenes if scenes is not None else logic.DEFAULT_SCENES),
+        self.scenes = widgets.Textarea(value="\n".join(scenes if scenes is not None else DEFAULT_SCENES),
                                        rows=5, description="Scenes (one per line)",
                                        layout=widgets.Layout(width="100%"), style={"description_width": "initial"})
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="users")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="240px"))
         self.caveat = widgets.HTML(f'<div style="font-size:12px;line-height:1.35;color:#555;max-width:900px">'
-                                   f"{logic.SCORE_CAVEAT}</div>")
+                                   f"{SCORE_CAVEAT}</div>")
         self.gallery = gallery_box()
         self.scores_view = widgets.HTML()
 
@@ -132,35 +147,35 @@ class CharacterSheet(App):
     def _run_scenes(self) -> pd.DataFrame:
         if not self.references:
             raise InputError("Add a reference image of the character first (upload one, or pass reference=...).")
-        scenes = logic.parse_scenes(self.scenes.value)
+        scenes = parse_scenes(self.scenes.value)
         if not scenes:
             raise InputError("Write at least one scene, one per line (e.g. 'walking in the snow').")
         reference = self.references[0].to_pil()
-        rows: list[dict[str, Any]] = [logic.score_row(s, None, None, status="skipped") for s in scenes]
+        rows: list[dict[str, Any]] = [score_row(s, None, None, status="skipped") for s in scenes]
         self.results = []
         self.gallery.children = ()
         self.progress.max, self.progress.value = len(scenes), 0
         failure: BaseException | None = None
-        problems: list[tuple[str, logic.Notice]] = []
+        problems: list[tuple[str, Notice]] = []
         for i, scene in enumerate(scenes):
             try:
-                result = self.studio.generate(logic.character_prompt(scene, self.template.value),
+                result = self.studio.generate(character_prompt(scene, self.template.value),
                                               images=list(self.references), **self.options)
             except Exception as exc:  # keep the scenes already done; the message names the failure
-                rows[i] = logic.score_row(scene, None, None,
+                rows[i] = score_row(scene, None, None,
                                           status="refused" if isinstance(exc, BudgetExceededError) else "error")
                 failure = exc
                 break
             self.results.append(result)
-            rows[i] = logic.score_row(scene, result, reference)
+            rows[i] = score_row(scene, result, reference)
             self._add_card(scene, result, rows[i])
             self.progress.value = i + 1
-            notice = logic.describe_result(result)
+            notice = describe_result(result)
             if notice is not None:
                 problems.append((scene, notice))
             self._publish(rows)  # partial scores are visible while the rest run
         self._publish(rows)
-        for notice in logic.merge_scene_notices(problems):
+        for notice in merge_scene_notices(problems):
             self.show(notice)
         if failure is not None:
             raise failure
@@ -168,15 +183,15 @@ class CharacterSheet(App):
 
     # -- handlers -------------------------------------------------------------------------------------
     def _publish(self, rows: list[dict[str, Any]]) -> None:
-        self.scores = logic.scores_frame(rows)
+        self.scores = scores_frame(rows)
         self.scores_view.value = self.scores.to_html(
             index=False, float_format=lambda v: f"{v:.3f}", na_rep="–", border=0, classes="toolkit-scores",
             formatters={"cost_usd": lambda v: f"${v:.4f}"})
 
     def _add_card(self, scene: str, result: Result, row: dict[str, Any]) -> None:
         footer = (f'<div style="font-family:monospace;font-size:11px;color:#1f5fa8;margin-top:2px">'
-                  f"{html.escape(logic.scores_line(row))}</div>")
-        card = widgets.HTML(logic.card_html(result, thumb_side=self.thumb_side, title=scene, footer=footer))
+                  f"{html.escape(scores_line(row))}</div>")
+        card = widgets.HTML(card_html(result, thumb_side=self.thumb_side, title=scene, footer=footer))
         self.gallery.children = (*self.gallery.children, card)
 
     def _on_upload(self, change: Any) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import logic
+from .logic.meter import MeterStats, backend_badge_html, meter_html, meter_stats
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 class CostMeter(widgets.VBox):
     """Spend against the budget (a progress bar when a budget is set), list-price total, calls, last latency.
 
-    Reads the Studio's in-memory spend and its session ledger, so it counts every call of the Studio,
-    whichever app or cell made it. Each app owns one and refreshes it after every call; call
+    Reads the home's :class:`~toolkit.budget.Budget` (what every Studio, kernel and process on the home, or
+    the seat, has spent against the cap) and the Studio's session ledger (its calls, whichever app or cell
+    made them). Each app owns one and refreshes it after every call; call
     :meth:`refresh` yourself after calls made in cells.
 
     Parameters
@@ -31,14 +32,20 @@ class CostMeter(widgets.VBox):
         Share of the budget spent (hidden without a budget).
     text : ipywidgets.HTML
         Spent (of budget), list price, calls this session, last call latency.
-    stats : toolkit.widgets.logic.MeterStats
+    stats : toolkit.widgets.logic.meter.MeterStats
         The numbers last shown.
 
     Examples
     --------
-    >>> meter = CostMeter(studio)      # doctest: +SKIP
-    >>> studio.generate("a cat"); meter.refresh()   # doctest: +SKIP
-    >>> meter                          # doctest: +SKIP
+    >>> meter = CostMeter(studio)      # in a notebook, end a cell with ``meter`` to show it
+    >>> meter.stats.calls, meter.stats.budget_usd
+    (0, None)
+    >>> r = studio.generate("a cat")
+    >>> stats = meter.refresh()
+    >>> stats.calls, stats.last_status, stats.spent_usd
+    (1, 'ok', 0.0)
+    >>> "OFFLINE SIMULATOR" in meter.badge.value, meter.bar.layout.display
+    (True, 'none')
     """
 
     def __init__(self, studio: Studio, **kwargs: Any) -> None:
@@ -51,13 +58,14 @@ class CostMeter(widgets.VBox):
         super().__init__([self.badge, self.bar, self.text], **kwargs)
         self.stats = self.refresh()
 
-    def refresh(self) -> logic.MeterStats:
+    def refresh(self) -> MeterStats:
         """Re-read spend, budget and the session ledger, and redraw. Returns the numbers shown."""
         s = self.studio
-        stats = logic.meter_stats(s.session_ledger.df, spent_usd=s.spent_usd, budget_usd=s.budget_usd,
-                                  backend=s.backend.kind)
-        self.badge.value = logic.backend_badge_html(s.backend.kind, s.backend.description)
-        self.text.value = logic.meter_html(stats)
+        budget = s.budget.state()  # the home's (or seat's) Budget, shared by every Studio and process on it
+        stats = meter_stats(s.session_ledger.df, spent_usd=budget.spent, budget_usd=budget.cap,
+                            backend=s.backend.kind)
+        self.badge.value = backend_badge_html(s.backend.kind, s.backend.description)
+        self.text.value = meter_html(stats)
         fraction = stats.fraction
         if fraction is None:
             self.bar.layout.display = "none"

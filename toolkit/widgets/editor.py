@@ -12,8 +12,18 @@ from ipyevents import Event
 from PIL import Image
 
 from ..errors import InputError
-from . import logic
-from ._base import App, ImageUpload, set_image
+from .base import App, ImageUpload, set_image
+from .logic.edits import (
+    PRESETS,
+    EditHistory,
+    click_to_pixels,
+    download_link_html,
+    edit_prompt,
+    hotspot_phrase,
+    mark_point,
+)
+from .logic.images import jpeg_bytes, thumbnail
+from .logic.notices import Notice, describe_result
 
 if TYPE_CHECKING:
     from ..images import InputImage
@@ -59,7 +69,7 @@ class Editor(App):
         Uploading an image starts over from it.
     instruction : ipywidgets.Text
     presets : dict of str to ipywidgets.Button
-        One-click edits (see :data:`toolkit.widgets.logic.PRESETS`).
+        One-click edits (see :data:`toolkit.widgets.logic.edits.PRESETS`).
     apply_button, undo_button, redo_button, clear_point_button : ipywidgets.Button
     hotspot : tuple of int or None
         The clicked point ``(x, y)`` in pixels of the current image; used by the next edit, then cleared.
@@ -78,10 +88,19 @@ class Editor(App):
 
     Examples
     --------
-    >>> ed = Editor(studio, image=tk.sample("cat"))   # doctest: +SKIP
-    >>> ed.presets["Black and white"].click()          # doctest: +SKIP
-    >>> ed.click_at(120, 80); ed.instruction.value = "Add a hat"; ed.apply_button.click()   # doctest: +SKIP
-    >>> ed.undo_button.click(); ed.save("cat-bw.png")  # doctest: +SKIP
+    >>> ed = Editor(studio, image=tk.sample("cat"))
+    >>> ed.presets["Black and white"].click()
+    >>> ed.click_at(120, 80)  # doctest: +ELLIPSIS
+    'at the point (x=120, y=80) of the ... image, ...'
+    >>> ed.instruction.value = "Add a hat"
+    >>> ed.apply_button.click()
+    >>> [r.status for r in ed.history], ed.hotspot
+    (['ok', 'ok'], None)
+    >>> ed.undo_button.click()
+    >>> len(ed.history), ed.can_redo
+    (1, True)
+    >>> ed.save(f"{home}/cat-bw.png").name
+    'cat-bw.png'
     """
 
     def __init__(self, studio: Studio, image: Any = None, *, model: str | None = None,
@@ -91,8 +110,7 @@ class Editor(App):
         self.options: dict[str, Any] = {"model": model, "aspect_ratio": aspect_ratio, "image_size": image_size}
         self.view_side = view_side
         self.hotspot: tuple[int, int] | None = None
-        self._states: list[_State] = []
-        self._pos = 0
+        self._steps = EditHistory[_State]()
         self._shown_size: tuple[int, int] | None = None
 
         self.upload = ImageUpload(multiple=False, description="Upload image")
@@ -100,7 +118,7 @@ class Editor(App):
                                         layout=widgets.Layout(width="100%"), continuous_update=False)
         self.apply_button = widgets.Button(description="Apply", button_style="primary", icon="magic")
         self.presets = {name: widgets.Button(description=name, tooltip=text, layout=widgets.Layout(width="auto"))
-                        for name, text in logic.PRESETS.items()}
+                        for name, text in PRESETS.items()}
         self.undo_button = widgets.Button(description="Undo", icon="undo", disabled=True)
         self.redo_button = widgets.Button(description="Redo", icon="repeat", disabled=True)
         self.clear_point_button = widgets.Button(description="Clear point", icon="crosshairs", disabled=True)
@@ -123,7 +141,7 @@ class Editor(App):
 
         self.apply_button.on_click(lambda _b: self.apply())
         for name, button in self.presets.items():
-            button.on_click(lambda _b, text=logic.PRESETS[name]: self.apply(text))
+            button.on_click(lambda _b, text=PRESETS[name]: self.apply(text))
         self.undo_button.on_click(lambda _b: self.undo())
         self.redo_button.on_click(lambda _b: self.redo())
         self.clear_point_button.on_click(lambda _b: self.clear_point())
@@ -145,32 +163,34 @@ class Editor(App):
         ]
         if image is not None:
             self._guard(lambda: self.set_image(image))
-        if not self._states:  # no image, or a bad one: show the empty state
+        if not self._steps:  # no image, or a bad one: show the empty state
             self._refresh()
 
     # -- state ----------------------------------------------------------------------------------------
     @property
     def current(self) -> Image.Image | None:
         """The image the next edit starts from."""
-        return self._states[self._pos].image if self._states else None
+        step = self._steps.current
+        return step.image if step is not None else None
 
     @property
     def original(self) -> Image.Image | None:
         """The image the edits started from."""
-        return self._states[0].image if self._states else None
+        step = self._steps.original
+        return step.image if step is not None else None
 
     @property
     def history(self) -> list[Result]:
         """Results of the edits that produced :attr:`current` (undone steps excluded)."""
-        return [s.result for s in self._states[1 : self._pos + 1] if s.result is not None]
+        return [s.result for s in self._steps.applied if s.result is not None]
 
     @property
     def can_undo(self) -> bool:
-        return self._pos > 0
+        return self._steps.can_undo
 
     @property
     def can_redo(self) -> bool:
-        return self._pos < len(self._states) - 1
+        return self._steps.can_redo
 
     # -- actions --------------------------------------------------------------------------------------
     def set_image(self, image: Any) -> None:
@@ -178,8 +198,7 @@ class Editor(App):
         from ..images import load_image
 
         loaded = load_image(image, max_side=self.studio.max_input_side)
-        self._states = [_State(loaded, loaded.to_pil(), None)]
-        self._pos = 0
+        self._steps.reset(_State(loaded, loaded.to_pil(), None))
         self.hotspot = None
         self._refresh()
 
@@ -194,32 +213,29 @@ class Editor(App):
         return self._run(buttons, lambda: self._apply(text), busy="Editing…")
 
     def _apply(self, text: str) -> Result:
-        if not self._states:
+        state = self._steps.current
+        if state is None:
             raise InputError("There is no image to edit yet: upload one, or pass image=... to Editor.")
-        state = self._states[self._pos]
-        prompt = logic.edit_prompt(text, self.hotspot, state.image.size)
+        prompt = edit_prompt(text, self.hotspot, state.image.size)
         result = self.studio.edit(state.source, prompt, **self.options)
         if result.outputs:
             out = result.outputs[0]
-            self._states = [*self._states[: self._pos + 1], _State(out, result.image, result)]
-            self._pos += 1
+            self._steps.push(_State(out, result.images[0], result))
             self.hotspot = None
-            self.show(logic.Notice("success", f"Edit {self._pos} applied", f"Sent: {prompt}\n{result.text}".strip()))
-        self.show(logic.describe_result(result))
+            self.show(Notice("success", f"Edit {self._steps.position} applied", f"Sent: {prompt}\n{result.text}".strip()))
+        self.show(describe_result(result))
         self._refresh()
         return result
 
     def undo(self) -> None:
         """Go back one step (no-op at the original)."""
-        if self.can_undo:
-            self._pos -= 1
+        if self._steps.undo():
             self.hotspot = None
             self._refresh()
 
     def redo(self) -> None:
         """Go forward one undone step (no-op when there is none)."""
-        if self.can_redo:
-            self._pos += 1
+        if self._steps.redo():
             self.hotspot = None
             self._refresh()
 
@@ -240,21 +256,21 @@ class Editor(App):
             raise InputError(f"The point ({x}, {y}) is outside the {w}x{h} image.")
         self.hotspot = (int(x), int(y))
         self._refresh()
-        return logic.hotspot_phrase(*self.hotspot, (w, h))
+        return hotspot_phrase(*self.hotspot, (w, h))
 
     def clear_point(self) -> None:
         """Forget the clicked point."""
         self.hotspot = None
         self._refresh()
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike[str]) -> Path:
         """Save the current image; edited steps keep their generation metadata (see ``Result.save``).
 
         The suffix picks the format (.png, .jpg, .webp); without one, the image's own format is used.
         """
-        if not self._states:
+        state = self._steps.current
+        if state is None:
             raise InputError("There is no image to save yet.")
-        state = self._states[self._pos]
         if state.result is not None:
             saved = state.result.save(path)
             return saved if isinstance(saved, Path) else saved[0]
@@ -270,32 +286,38 @@ class Editor(App):
 
     def prepare_download(self) -> str:
         """Fill :attr:`download_link` with a link to the current image (as the model sent it); returns the HTML."""
-        if not self._states:
+        state = self._steps.current
+        if state is None:
             raise InputError("There is no image to download yet.")
-        source = self._states[self._pos].source
-        name = "original" if self._pos == 0 else f"edited-{self._pos}"
-        self.download_link.value = logic.download_link_html(source.data, source.mime,
-                                                            f"{name}{_EXT.get(source.mime, '.png')}")
-        return self.download_link.value
+        source, pos = state.source, self._steps.position
+        name = "original" if pos == 0 else f"edited-{pos}"
+        link = download_link_html(source.data, source.mime, f"{name}{_EXT.get(source.mime, '.png')}")
+        self.download_link.value = link
+        return link
 
     # -- handlers -------------------------------------------------------------------------------------
     def _on_click_event(self, event: dict[str, Any]) -> None:
         def handle() -> None:
             if self.current is None or self._shown_size is None:
                 return
-            self.click_at(*logic.click_to_pixels(event, self._shown_size, self.current.size))
+            self.click_at(*click_to_pixels(event, self._shown_size, self.current.size))
 
         self._guard(handle, clear=False)  # keep the last edit's message visible while aiming the next one
 
     def _on_upload(self, change: Any) -> None:
-        self._take_upload(change, lambda images: images and self.set_image(images[0]))
+        def consume(images: list[InputImage]) -> None:
+            if images:
+                self.set_image(images[0])
+
+        self._take_upload(change, consume)
 
     def _refresh(self) -> None:
-        n = len(self._states)
+        n, pos = len(self._steps), self._steps.position
         self.undo_button.disabled = not self.can_undo
         self.redo_button.disabled = not self.can_redo
         self.clear_point_button.disabled = self.hotspot is None
-        if not self._states:
+        current = self._steps.current
+        if current is None:
             self.before_view.value = self.image_view.value = b""
             self._shown_size = None
             self.before_label.value = self.after_label.value = ""
@@ -303,17 +325,16 @@ class Editor(App):
             self.download.disabled = True
             self.download_link.value = ""
             return
-        current = self._states[self._pos]
-        thumb = logic.thumbnail(current.image, self.view_side)
+        thumb = thumbnail(current.image, self.view_side)
         self._shown_size = thumb.size
         if self.hotspot is not None:
             k = thumb.width / current.image.width
-            thumb = logic.mark_point(thumb, (self.hotspot[0] * k, self.hotspot[1] * k))
-        self.image_view.value = logic.jpeg_bytes(thumb)
-        before_pos = 0 if self.compare_with.value == "original" else max(0, self._pos - 1)
-        set_image(self.before_view, self._states[before_pos].image, self.view_side)
+            thumb = mark_point(thumb, (self.hotspot[0] * k, self.hotspot[1] * k))
+        self.image_view.value = jpeg_bytes(thumb)
+        before_pos = 0 if self.compare_with.value == "original" else max(0, pos - 1)
+        set_image(self.before_view, self._steps[before_pos].image, self.view_side)
         w, h = current.image.size
-        step = "original" if self._pos == 0 else f"edit {self._pos} of {n - 1}"
+        step = "original" if pos == 0 else f"edit {pos} of {n - 1}"
         self.before_label.value = f"<b>Before</b> ({'original' if before_pos == 0 else f'edit {before_pos}'})"
         self.after_label.value = f"<b>After</b> ({step}, {w}×{h}) · click to target an edit"
         if self.hotspot is None:
@@ -321,6 +342,6 @@ class Editor(App):
                                         "next edit at a point.</span>")
         else:
             self.hotspot_label.value = (f'<span style="font-size:12px">Next edit will be aimed '
-                                        f"{logic.hotspot_phrase(*self.hotspot, (w, h))}.</span>")
+                                        f"{hotspot_phrase(*self.hotspot, (w, h))}.</span>")
         self.download.disabled = False
         self.download_link.value = ""  # a link to an older step would be wrong; the button makes a new one

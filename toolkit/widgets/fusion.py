@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..errors import InputError
-from . import logic
-from ._base import App, ImageUpload, thumbs_row
+from .base import App, ImageUpload, thumbs_row
+from .logic.cards import card_html
+from .logic.images import jpeg_bytes, thumbnail
+from .logic.notices import Notice, describe_result
+from .logic.placement import CUSTOM_POSITION, POSITIONS, fusion_prompt, placement_preview
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,7 +49,7 @@ class FusionBoard(App):
         Uploads are added after the current images; ``clear_button`` empties the list.
     images : list of InputImage
     position : ipywidgets.Dropdown
-        A key of :data:`toolkit.widgets.logic.POSITIONS` or ``"custom (x/y sliders)"``.
+        A key of :data:`toolkit.widgets.logic.placement.POSITIONS` or ``"custom (x/y sliders)"``.
     x, y : ipywidgets.FloatSlider
         The object's centre, 0..1 across and down. Choosing a named position moves them; moving them
         switches the position to custom.
@@ -66,9 +69,12 @@ class FusionBoard(App):
 
     Examples
     --------
-    >>> fb = FusionBoard(studio, images=[tk.sample("coffee"), tk.sample("cat")])   # doctest: +SKIP
-    >>> fb.position.value = "left"; fb.scale.value = 0.5                         # doctest: +SKIP
-    >>> fb.fuse_button.click(); fb.result.status                                 # doctest: +SKIP
+    >>> fb = FusionBoard(studio, images=[tk.sample("coffee"), tk.sample("cat")])
+    >>> fb.position.value = "left"; fb.scale.value = 0.5
+    >>> (fb.x.value, fb.y.value), "on the left side" in fb.derived_prompt.value
+    ((0.22, 0.6), True)
+    >>> fb.fuse_button.click()
+    >>> fb.result.status
     'ok'
     """
 
@@ -88,9 +94,9 @@ class FusionBoard(App):
         self.clear_button = widgets.Button(description="Clear images", icon="times", layout=widgets.Layout(width="auto"))
         self.images_view = widgets.HBox()
         start = "bottom centre"
-        self.position = widgets.Dropdown(options=[*logic.POSITIONS, logic.CUSTOM_POSITION], value=start,
+        self.position = widgets.Dropdown(options=[*POSITIONS, CUSTOM_POSITION], value=start,
                                          description="Position", style=_WIDE)
-        sx, sy = logic.POSITIONS[start]
+        sx, sy = POSITIONS[start]
         self.x = widgets.FloatSlider(value=sx, min=0.0, max=1.0, step=0.01, description="x (across)", style=_WIDE)
         self.y = widgets.FloatSlider(value=sy, min=0.0, max=1.0, step=0.01, description="y (down)", style=_WIDE)
         self.scale = widgets.FloatSlider(value=0.35, min=0.05, max=1.0, step=0.01,
@@ -139,7 +145,7 @@ class FusionBoard(App):
         from ..images import load_image
 
         self.images = [load_image(im, max_side=self.studio.max_input_side) for im in images]
-        self._small = [logic.thumbnail(im.to_pil(), 360) for im in self.images]
+        self._small = [thumbnail(im.to_pil(), 360) for im in self.images]
         labels = ["scene (image 1)" if i == 0 else f"object (image {i + 1})" for i in range(len(self.images))]
         self.images_view.children = thumbs_row(self.images, labels, 110)
         self._update()
@@ -159,16 +165,16 @@ class FusionBoard(App):
         result = self.studio.fuse(list(self.images), self.derived_prompt.value, **self.options)
         self.result = result
         self.results.append(result)
-        self.result_view.value = logic.card_html(result, thumb_side=self.thumb_side, title="Fused")
-        self.show(logic.describe_result(result))
+        self.result_view.value = card_html(result, thumb_side=self.thumb_side, title="Fused")
+        self.show(describe_result(result))
         if result.ok and result.backend == "offline":
-            self.show(logic.Notice("info", "Offline simulator", "The simulator places objects by its own rule; "
+            self.show(Notice("info", "Offline simulator", "The simulator places objects by its own rule; "
                                    "position and scale reach a real model through the prompt."))
         return result
 
     # -- handlers -------------------------------------------------------------------------------------
     def _on_position(self, change: Any) -> None:
-        where = logic.POSITIONS.get(change["new"])
+        where = POSITIONS.get(change["new"])
         if where is not None:
             self._syncing = True  # moving the sliders to a named place must not flip it to custom
             try:
@@ -178,8 +184,8 @@ class FusionBoard(App):
         self._update()
 
     def _on_xy(self, _change: Any) -> None:
-        if not self._syncing and self.position.value != logic.CUSTOM_POSITION:
-            self.position.value = logic.CUSTOM_POSITION  # its observer updates the prompt
+        if not self._syncing and self.position.value != CUSTOM_POSITION:
+            self.position.value = CUSTOM_POSITION  # its observer updates the prompt
         else:
             self._update()
 
@@ -189,12 +195,12 @@ class FusionBoard(App):
     def _update(self) -> None:
         if self._syncing:
             return
-        self.derived_prompt.value = logic.fusion_prompt(max(2, len(self.images)), self.position.value,
+        self.derived_prompt.value = fusion_prompt(max(2, len(self.images)), self.position.value,
                                                         self.x.value, self.y.value, self.scale.value,
                                                         self.extra.value)
         if len(self._small) >= 2:
-            img = logic.placement_preview(self._small[0], self._small[1:], self.x.value, self.y.value,
+            img = placement_preview(self._small[0], self._small[1:], self.x.value, self.y.value,
                                           self.scale.value, max_side=300)
-            self.preview.value = logic.jpeg_bytes(img)
+            self.preview.value = jpeg_bytes(img)
         else:
             self.preview.value = b""

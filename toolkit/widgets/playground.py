@@ -8,13 +8,25 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import logic
-from ._base import App, ImageUpload, gallery_box, thumbs_row
+from ..studio import Studio
+from .base import App, ImageUpload, gallery_box, thumbs_row
+from .logic.backend_options import backend_choices, models_for_backend
+from .logic.cards import card_html, estimate_html
+from .logic.model_options import (
+    AUTO,
+    MODEL_DEFAULT,
+    aspect_ratio_choices,
+    keep_or_default,
+    model_choices,
+    model_info,
+    option_value,
+    size_choices,
+)
+from .logic.notices import describe_result
 
 if TYPE_CHECKING:
     from ..images import InputImage
     from ..result import Result
-    from ..studio import Studio
     from .cost import CostMeter
 
 _WIDE = {"description_width": "initial"}
@@ -73,11 +85,14 @@ class Playground(App):
 
     Examples
     --------
-    >>> app = Playground(studio)                    # doctest: +SKIP
-    >>> app.prompt.value = "a lighthouse at dusk"   # doctest: +SKIP
-    >>> app.n.value = 3; app.generate_button.click()   # doctest: +SKIP
-    >>> app.results[-1].status                      # doctest: +SKIP
-    'ok'
+    >>> app = Playground(studio)                    # in a notebook, end a cell with ``app`` to show it
+    >>> app.prompt.value = "a lighthouse at dusk"
+    >>> app.n.value = 3; app.generate_button.click()
+    >>> app.results[-1].status, len(app.results[-1].images), len(app.gallery.children)
+    ('ok', 3, 3)
+    >>> app.n.value = 1; app.aspect_ratio.value = "16:9"; app.generate_button.click()
+    >>> app.results[-1].image.width > app.results[-1].image.height, app.meter.stats.calls
+    (True, 4)
     """
 
     def __init__(self, studio: Studio, *, models: Sequence[str] | None = None, meter: CostMeter | None = None,
@@ -92,10 +107,10 @@ class Playground(App):
                                        rows=3, layout=widgets.Layout(width="100%"), continuous_update=False)
         self._models_arg = models
         self._studios = {studio.backend.kind: studio}  # switching back reuses the same Studio (and its spend)
-        self.backend = widgets.Dropdown(options=logic.backend_choices(studio.backend.kind),
+        self.backend = widgets.Dropdown(options=backend_choices(studio.backend.kind),
                                         value=studio.backend.kind, description="Backend", style=_WIDE,
                                         layout=widgets.Layout(width="300px"))
-        choices = logic.model_choices(models, current=studio.model.id)
+        choices = model_choices(models, current=studio.model.id)
         self.model = widgets.Dropdown(options=choices, value=studio.model.id, description="Model", style=_WIDE,
                                       layout=widgets.Layout(width="390px"))
         self.aspect_ratio = widgets.Dropdown(description="Aspect ratio", style=_WIDE,
@@ -163,7 +178,7 @@ class Playground(App):
             raise
         self.results.append(result)
         self._add_cards(result)  # replaces the placeholder in one update
-        self.show(logic.describe_result(result))
+        self.show(describe_result(result))
         return result
 
     def set_inputs(self, images: Sequence[Any]) -> None:
@@ -181,14 +196,13 @@ class Playground(App):
 
         A missing key or an unknown backend shows as a message and leaves the current backend in place.
         """
-        from ..studio import Studio
-
         if kind == self.studio.backend.kind:
             return
         studio = self._studios.get(kind)
         if studio is None:
             try:
-                studio = Studio(backend=kind, home=self.studio.store.home, budget_usd=self.studio.budget_usd)
+                # same home, Budget and session: the switch never starts a second cap
+                studio = Studio.from_engine(self.studio.engine.sibling(kind), gemini_api=self.studio.gemini_api)
             except Exception:
                 self.backend.value = self.studio.backend.kind  # put the dropdown back, then say why
                 raise
@@ -196,9 +210,9 @@ class Playground(App):
         self.studio = studio
         self.meter.studio = studio
         self._update_stream_option()
-        allowed = logic.models_for_backend(kind, self._models_arg)
+        allowed = models_for_backend(kind, self._models_arg)
         current = self.model.value if allowed is None or self.model.value in allowed else None
-        self.model.options = logic.model_choices(allowed, current=current)
+        self.model.options = model_choices(allowed, current=current)
         if current is not None:
             self.model.value = current
         self._update_model_options()
@@ -210,11 +224,11 @@ class Playground(App):
         self._update_estimate()
 
     def _update_model_options(self) -> None:
-        info = logic.model_info(self.model.value)
-        ars = logic.aspect_ratio_choices(info)
-        sizes, enabled = logic.size_choices(info)
-        keep_ar = logic.keep_or_default(self.aspect_ratio.value, ars, logic.AUTO)
-        keep_size = logic.keep_or_default(self.image_size.value, sizes, logic.MODEL_DEFAULT)
+        info = model_info(self.model.value)
+        ars = aspect_ratio_choices(info)
+        sizes, enabled = size_choices(info)
+        keep_ar = keep_or_default(self.aspect_ratio.value, ars, AUTO)
+        keep_size = keep_or_default(self.image_size.value, sizes, MODEL_DEFAULT)
         self.aspect_ratio.options = ars
         self.aspect_ratio.value = keep_ar
         self.image_size.options = sizes
@@ -234,25 +248,23 @@ class Playground(App):
             self.estimate.value = ""
             return
         self.estimate.value = (f'<span style="font-size:12px;color:#555">'
-                               f"{logic.estimate_html(est, self.studio.backend.kind)}</span>")
+                               f"{estimate_html(est, self.studio.backend.kind)}</span>")
 
     def _options(self) -> dict[str, Any]:
-        return {"aspect_ratio": logic.option_value(self.aspect_ratio.value),
-                "image_size": logic.option_value(self.image_size.value), "n": self.n.value,
+        return {"aspect_ratio": option_value(self.aspect_ratio.value),
+                "image_size": option_value(self.image_size.value), "n": self.n.value,
                 "model": self.model.value}
 
     def _add_cards(self, result: Result) -> None:
         count = max(1, len(result.outputs))
-        new = [widgets.HTML(logic.card_html(result, i, thumb_side=self.thumb_side)) for i in range(count)]
+        new = [widgets.HTML(card_html(result, i, thumb_side=self.thumb_side)) for i in range(count)]
         self._cards = (new + self._cards)[: self.gallery_size]
         self._placeholder = None
         self.gallery.children = tuple(self._cards)
 
     # -- streaming ------------------------------------------------------------------------------------
     def _update_stream_option(self) -> None:
-        from ..studio import supports_stream
-
-        able = supports_stream(self.studio.backend)
+        able = self.studio.can_stream
         self.stream.value = able
         self.stream.disabled = not able
         self.stream.tooltip = ("Show the reply text as it arrives" if able
