@@ -38,7 +38,7 @@ from .backends.interactions import (
     InteractionsRequest,
     check_gemini_api,
 )
-from .engine import Engine
+from .engine import Engine, as_images
 from .errors import InputError, OptionError, ProviderError
 from .options import split_call_options
 from .records import ChatTurnRow
@@ -182,7 +182,7 @@ class Chat:
             options.pop(bad, None)
         opts, controls = split_call_options(options)
         refresh = bool(controls.get("refresh"))
-        images = [] if images is None else list(images) if isinstance(images, list | tuple) else [images]
+        images = as_images(images)
         if self.api == "interactions":
             return self._send_interactions(prompt, images, opts, refresh)
         return self._send_replay(prompt, images, opts, refresh)

@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from . import pricing, registry
@@ -165,7 +165,7 @@ class Engine:
                     warnings.warn(f"Input image {im.source}: {note}.", InputAdjustedWarning, stacklevel=5)
         return loaded
 
-    def requests(self, operation: str, prompt: str, images: Sequence[Any] = (), prefix: tuple[Turn, ...] = (), *,
+    def requests(self, operation: str, prompt: str, images: Any = (), prefix: tuple[Turn, ...] = (), *,
                  options: Options | Mapping[str, Any] | None = None, n: int = 1,
                  model: str | registry.ModelInfo | None = None) -> tuple[list[Request], registry.ModelInfo]:
         """Validated requests (``n`` variants) and the model they use; nothing is sent.
@@ -173,6 +173,7 @@ class Engine:
         Raises :class:`~toolkit.errors.InputError` / :class:`~toolkit.errors.OptionError` naming the fix.
         """
         check_prompt(prompt)
+        images = as_images(images)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
             raise OptionError(f"n={n!r} must be a whole number from 1 to {MAX_N} (the number of images wanted).")
         opts = options if isinstance(options, Options) else Options.build(**dict(options or {}))
@@ -484,6 +485,18 @@ class Engine:
             self._spent += cost_usd
 
 # -- helpers ------------------------------------------------------------------------------------------------
+def as_images(images: Any) -> list[Any]:
+    """The input images of a call as a list: None, one image (path, bytes, PIL, array) or a sequence."""
+    if images is None:
+        return []
+    if isinstance(images, list | tuple):
+        return list(images)
+    if isinstance(images, Iterable) and not isinstance(images, str | bytes | bytearray | memoryview) \
+            and not hasattr(images, "shape") and not hasattr(images, "getpixel"):
+        return list(images)
+    return [images]
+
+
 def check_prompt(prompt: Any) -> None:
     """Refuse a prompt that cannot be sent, naming the fix."""
     if not isinstance(prompt, str):

@@ -165,7 +165,7 @@ def split_call_options(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     return opts, controls
 
 
-def options_doc() -> str:
+def options_doc(indent: int = 0) -> str:
     """The numpy-style parameter list of every option (appended to the call docstrings)."""
-    lines = [f"    {name}\n        {doc}" for name, doc in OPTION_DOCS.items()]
-    return "\n".join(lines)
+    pad = " " * indent
+    return "\n".join(f"{pad}{name}\n{pad}    {doc}" for name, doc in OPTION_DOCS.items())

@@ -8,7 +8,6 @@ owns the call path (cache, budget, write-ahead ledger, retries, storage). The ba
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -18,9 +17,10 @@ from .backends.interactions import check_gemini_api
 from .backends.registry import BackendConfig, choose, spec_for, with_capabilities
 from .backends.replay import ReplayBackend
 from .budget import Budget, check_cap
+from .callbacks import TextSink, print_delta
 from .chat import Chat
 from .compare import Plan, Study, build_plan
-from .engine import Engine
+from .engine import Engine, as_images
 from .errors import ConfigError, InputError, OptionError
 from .images import DEFAULT_MAX_SIDE
 from .ledger import Ledger
@@ -28,7 +28,7 @@ from .options import CallOptions, options_doc, split_call_options
 from .ratelimit import RateLimit, RateLimiter
 from .result import Result
 from .runner import RetryPolicy
-from .secrets import Secret, scrub
+from .secrets import Secret
 from .store import Store
 from .version import __version__
 
@@ -206,8 +206,8 @@ class Studio:
         if streaming and options.get("n", 1) != 1:
             raise OptionError(f"stream=True shows one answer as it arrives: use n=1 (got n={options.get('n')!r}), "
                               f"or stream=False for several images.")
-        sink = TextSink(on_text or _print_delta) if streaming else None
-        return self._call("generate", prompt, as_list(images), options, on_text=sink)
+        sink = TextSink(on_text or print_delta) if streaming else None
+        return self._call("generate", prompt, images, options, on_text=sink)
 
     def edit(self, image: Any, instruction: str, **options: Unpack[CallOptions]) -> Result:
         """Edit one image with a plain-language instruction ("Blur the background", ...)."""
@@ -217,7 +217,7 @@ class Studio:
 
     def fuse(self, images: Sequence[Any], prompt: str, **options: Unpack[CallOptions]) -> Result:
         """Combine two or more images as the prompt describes ("put the cup in front of the cat")."""
-        items = as_list(images)
+        items = as_images(images)
         if len(items) < 2:
             raise InputError(f"fuse() needs at least two images, got {len(items)}; use edit() for one.")
         return self._call("fuse", prompt, items, options)
@@ -225,11 +225,11 @@ class Studio:
     def estimate(self, prompt: str = "", images: Any = None, **options: Unpack[CallOptions]) -> pricing.Estimate:
         """What a ``generate`` call would cost, before sending anything (cache hits count as $0)."""
         opts, controls = split_call_options(options)
-        requests, info = self.engine.requests("generate", prompt or " ", as_list(images), options=opts,
+        requests, info = self.engine.requests("generate", prompt or " ", images, options=opts,
                                               n=controls.get("n", 1), model=controls.get("model"))
         return self.engine.estimate(requests, info, refresh=bool(controls.get("refresh")))
 
-    def _call(self, operation: str, prompt: str, images: list[Any], options: CallOptions,
+    def _call(self, operation: str, prompt: str, images: Any, options: CallOptions,
               on_text: Callable[[str], None] | None = None) -> Result:
         opts, controls = split_call_options(options)
         requests, info = self.engine.requests(operation, prompt, images, options=opts, n=controls.get("n", 1),
@@ -307,38 +307,4 @@ class Studio:
         return pd.DataFrame(rows, columns=["model", "nickname", "in_registry", "shutdown", "default"])
 
 
-Studio.generate.__doc__ = f"{Studio.generate.__doc__}\n        Options\n        -------\n{options_doc()}\n"
-
-
-def as_list(images: Any) -> list[Any]:
-    """The input images of a call as a list (one image, a sequence, or None)."""
-    if images is None:
-        return []
-    if isinstance(images, list | tuple):
-        return list(images)
-    if isinstance(images, Iterable) and not isinstance(images, str | bytes | bytearray | memoryview) \
-            and not hasattr(images, "shape") and not hasattr(images, "getpixel"):
-        return list(images)
-    return [images]
-
-
-def _print_delta(text: str) -> None:
-    print(text, end="", flush=True)
-
-
-class TextSink:
-    """Wraps a caller's ``on_text`` so a bug in it cannot lose a paid answer: the first exception is reported
-    once as a warning and the callback is not called again for this call. It runs on the runner's thread."""
-
-    def __init__(self, callback: Callable[[str], None]) -> None:
-        self.callback: Callable[[str], None] | None = callback
-
-    def __call__(self, text: str) -> None:
-        if self.callback is None or not text:
-            return
-        try:
-            self.callback(text)
-        except Exception as e:  # the callback is the caller's code: report it, keep the answer
-            self.callback = None
-            warnings.warn(f"on_text raised {type(e).__name__}: {scrub(str(e))}; no further text deltas are passed "
-                          f"to it for this call (the call itself continues).", RuntimeWarning, stacklevel=2)
+Studio.generate.__doc__ = f"{Studio.generate.__doc__}\n        Options\n        -------\n{options_doc(8)}\n"

@@ -270,3 +270,20 @@ def test_backend_dropdown_switches_and_explains_missing_keys(tmp_path, monkeypat
     app2.backend.value = "gemini"  # no key: a message, and the dropdown goes back
     assert app2.studio is studio and app2.backend.value == "offline"
     assert "GEMINI_API_KEY" in app2.message.value
+
+
+def test_backend_switch_shares_one_budget(home, monkeypatch):
+    with tk.FakeGeminiServer() as server:
+        studio = tk.Studio(backend="offline", home=home, budget_usd=0.10)
+        monkeypatch.setenv("GEMINI_API_KEY", "switch-test-key-000000")
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.base_url)
+        app = Playground(studio)
+        app.image_size.value = "512"
+        app.switch_backend("gemini")
+        assert app.studio.backend.kind == "gemini" and app.studio.budget.cap == 0.10
+        for i in range(4):  # about $0.045 each: the third is refused by the one shared cap
+            app.prompt.value = f"a lighthouse, take {i}"
+            app.generate_button.click()
+        assert studio.budget.spent == app.studio.budget.spent <= 0.10
+        assert "refused" in set(studio.ledger.df["status"]) and server.call_count == 2
+        assert app.meter.stats.budget_usd == 0.10 and app.meter.stats.spent_usd == pytest.approx(studio.budget.spent)
