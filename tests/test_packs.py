@@ -119,3 +119,21 @@ def test_select_by_notebook(tmp_path, monkeypatch):
     assert s.ledger.df["notebook"].tolist() == ["03_prompt_editing.ipynb", "05_multi_image_fusion.ipynb"]
     manifest = s.export_pack(tmp_path / "three.pack", notebook="03_prompt_editing.ipynb")
     assert manifest.entries == 1 and manifest.selection["notebook"] == "03_prompt_editing.ipynb"
+
+
+def test_pack_answers_replay_only_for_studios_that_ask_for_the_pack(recorded, tmp_path):
+    pack, manifest, results = recorded
+    home = tmp_path / "seat"
+    seat = tk.Studio(backend="offline", home=home, replay=pack)
+    replayed = seat.generate("A lighthouse at dusk", image_size="512")
+    source = tk.read_pack_manifest(pack).source
+    assert replayed.cached and replayed.source == source and source.startswith("pack:workshop.pack@")
+    assert f"from {source}" in replayed.caption()
+    assert seat.ledger.df["source"].tolist() == [source]
+    with tk.FakeGeminiServer() as server:  # weeks later, a real-key Studio on the same home, no replay=
+        later = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home)
+        fresh = later.generate("A lighthouse at dusk", image_size="512")
+        assert not fresh.cached and fresh.source is None and server.call_count == 1
+        again = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home)
+        again.import_pack(pack)  # an explicit import: this Studio asked for it
+        assert again.generate("A red kite", n=2, image_size="512").source == source

@@ -43,7 +43,8 @@ def test_cache_entry_with_missing_file_is_a_miss(home):
     store = Store(home)
     path = store.put_image("cd" * 32, "image/png", b"12345")
     rel = str(path.relative_to(home))
-    store.cache_put("k", "offline", "m", {"files": [{"path": rel, "size": 5}], "images": []}, "2026-01-01")
+    ref = {"sha256": "cd" * 32, "mime": "image/png", "path": rel, "size": 5}
+    store.cache_put("k", "offline", "m", {"files": [ref], "images": []}, "2026-01-01")
     assert store.cache_get("k") is not None
     path.unlink()
     assert store.cache_get("k") is None

@@ -60,9 +60,9 @@ class PartCodec:
 
     def load_image(self, ref: dict[str, Any], **kw: Any) -> ImagePart:
         """The stored image ``ref`` as an ImagePart, checked against its hash (``OSError`` if damaged)."""
-        data = strip_metadata(self.store.read_image(ref["path"]), ref["mime"])
+        data = strip_metadata(self.store.read_image(ref["sha256"], ref["mime"]), ref["mime"])
         part = ImagePart.from_bytes(data, ref["mime"], **kw)
         if part.sha256 != ref["sha256"]:
             self.store.distrust(ref["sha256"])
-            raise OSError(f"stored image {ref['path']} does not match its recorded hash")
+            raise OSError(f"stored image {ref['sha256'][:12]}... does not match its recorded hash")
         return part

@@ -115,6 +115,9 @@ class Engine:
         self._lock = threading.Lock()
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self._chat_transport: Backend | None = None
+        #: imported answers this Engine may replay (pack sources, "pack:<name>@<hash>"); answers recorded in
+        #: this home always replay, imported ones only for the Studio that asked for their pack
+        self.replay_sources: set[str] = set()
         self.interrupted = self.budget.recover()  # sent rows of processes that died: now "interrupted"
 
     # -- money and views ------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ class Engine:
 
     def is_cached(self, request: Request) -> bool:
         """True when ``request`` would replay from the cache."""
-        return self.store.has_cached(request.key)
+        return self.store.has_cached(request.key, self.replay_sources)
 
     def estimate(self, requests: Sequence[Request], info: registry.ModelInfo, *, refresh: bool = False
                  ) -> pricing.Estimate:
@@ -422,7 +425,7 @@ class Engine:
         """The cached answer to ``req`` as a Result ($0), or None; ``record=False`` writes no ledger row (a
         collected batch job being rebuilt: its cells have their rows)."""
         clock = Stopwatch()
-        entry = self.store.cache_get(req.key)
+        entry = self.store.cache_get(req.key, self.replay_sources)
         if entry is None:
             return None
         try:
@@ -431,7 +434,8 @@ class Engine:
             for sha in entry["images"]:
                 ref = by_sha[sha]
                 part = self.parts.load_image(ref)
-                outputs.append(OutputImage(part.data, part.mime, part.sha256, str(self.store.home / ref["path"])))
+                path = self.store.home / self.store.image_relpath(part.sha256, part.mime)
+                outputs.append(OutputImage(part.data, part.mime, part.sha256, str(path)))
             turn = None
             if entry.get("model_turn") is not None:
                 turn = Turn("model", tuple(self.parts.load(d) for d in entry["model_turn"]))
@@ -442,7 +446,7 @@ class Engine:
             prompt=req.prompt, text=entry["text"], reason=entry.get("reason"), usage=dict(entry["usage"]),
             cost_usd=0.0, list_cost_usd=entry["list_cost_usd"], latency_s=clock.elapsed(), cached=True,
             key=req.key, response_id=entry.get("response_id"), outputs=outputs, model_turn=turn, request=req,
-            attempts=0, created=now_iso(), metadata=entry.get("metadata", {}),
+            attempts=0, created=now_iso(), metadata=entry.get("metadata", {}), source=entry.get("source"),
         )
         if record:
             self.budget.record(self.row(req, result=result, group=group))
@@ -467,7 +471,7 @@ class Engine:
             paths=result.paths if result else [], error=error,
             attempts=result.attempts if result else attempts, group_id=group, variant=req.variant,
             aspect_ratio=req.options.aspect_ratio, image_size=req.options.image_size, seed=req.options.seed,
-            tier=tier, notebook=NOTEBOOK,
+            tier=tier, notebook=NOTEBOOK, source=result.source if result else None,
         )
 
     def record_failure(self, req: Request, info: registry.ModelInfo, *, error: str, status: str = "error",

@@ -19,7 +19,9 @@ the pack's keys), or, with ``replay_strict=True``, returns ``status="no_image"``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import zipfile
@@ -48,6 +50,7 @@ class Manifest:
     original_cost_usd: float
     original_list_cost_usd: float
     selection: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # "pack:<file name>@<hash of the manifest>": the provenance its answers carry in a home
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "created": self.created, "backends": list(self.backends),
@@ -157,7 +160,8 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     if raw.get("format") != FORMAT or raw.get("version", 0) > VERSION:
         raise ConfigError(f"{str(path)!r} is a {raw.get('format')} v{raw.get('version')} file; this toolkit reads "
                           f"{FORMAT} v{VERSION}. Upgrade the toolkit or re-export the pack.")
-    return Manifest.from_dict(raw)
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:12]
+    return dataclasses.replace(Manifest.from_dict(raw), source=f"pack:{Path(path).name}@{digest}")
 
 
 def import_pack(store: Store, path: str | os.PathLike[str]) -> Manifest:
@@ -175,6 +179,7 @@ def import_pack(store: Store, path: str | os.PathLike[str]) -> Manifest:
                     raise ConfigError(f"The pack {str(path)!r} is damaged: {f['path']} is missing. Re-export it.")
                 data = z.read(f["path"])
                 store.put_image(f["sha256"], f["mime"], data)
-            if store.cache_row(item["key"]) is None:
-                store.cache_put(item["key"], item["backend"], item["model"], entry, item["created"])
+            if store.cache_row(item["key"]) is None:  # an answer recorded here (or imported before) is kept
+                store.cache_put(item["key"], item["backend"], item["model"], entry, item["created"],
+                                source=manifest.source)
     return manifest

@@ -69,6 +69,7 @@ class CallRow:
     seat: str | None = None
     reserved_usd: float = 0.0
     owner: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

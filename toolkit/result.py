@@ -94,6 +94,7 @@ class Result:
     errors: list[str] = field(default_factory=list)
     parts: list[Result] = field(default_factory=list, repr=False)  # the per-request Results when n > 1
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    source: str | None = None  # a cache hit's origin: None (recorded in this home) or "pack:<name>@<hash>"
     _decoded: list[Image.Image] | None = field(default=None, repr=False)
 
     # -- images ---------------------------------------------------------------------------------------
@@ -171,6 +172,8 @@ class Result:
         if self.list_cost_usd and abs(self.list_cost_usd - self.cost_usd) > 1e-12:
             cost += f" (list ${self.list_cost_usd:.4f})"
         tail = " · cached" if self.cached else ""
+        if self.source:
+            tail += f" from {self.source}"
         src = "offline simulator" if self.backend == "offline" else self.backend
         return f"{self.model}{size} · {cost} · {self.latency_s:.2f} s · {self.status}{tail} · {src}"
 
@@ -254,6 +257,7 @@ def combine(results: Sequence[Result], errors: Sequence[str], latency_s: float) 
         cached=all(r.cached for r in results), key=first.key, response_id=first.response_id, outputs=outputs,
         model_turn=first.model_turn, request=first.request, attempts=max(r.attempts for r in results),
         created=first.created, errors=list(errors), parts=list(results), metadata=first.metadata,
+        source=first.source if all(r.source == first.source for r in results) else None,
     )
 
 

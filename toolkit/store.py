@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from .records import (
 )
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the ledger and the cache index.
@@ -110,6 +112,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN owner TEXT;
     CREATE INDEX calls_sent ON calls(seat) WHERE status = 'sent';
     CREATE INDEX calls_group ON calls(group_id);
+    """,
+    # 6: where each cached answer came from. `cache.source` is NULL for an answer recorded in this home and
+    # "pack:<name>@<hash>" for one imported from a replay pack; imported answers replay only for Studios that
+    # ask for that pack. `calls.source` records it on the cache hits it served.
+    """
+    ALTER TABLE cache ADD COLUMN source TEXT;
+    ALTER TABLE calls ADD COLUMN source TEXT;
     """,
 )
 
@@ -261,37 +270,48 @@ class Store:
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     # -- cache ----------------------------------------------------------------------------------------
-    def cache_get(self, key: str) -> dict[str, Any] | None:
-        """The cached answer for ``key``, or None (also when one of its image files is missing or short)."""
+    def cache_get(self, key: str, sources: Collection[str] = ()) -> dict[str, Any] | None:
+        """The cached answer for ``key``, or None (also when one of its image files is missing).
+
+        Answers recorded in this home always count; an imported one (``source`` "pack:...") only when its
+        source is in ``sources``. The entry's ``"source"`` says which it was (None: recorded here).
+        """
         with self._lock:
-            row = self._conn.execute("SELECT entry FROM cache WHERE key = ?", (key,)).fetchone()
-        if row is None:
+            row = self._conn.execute("SELECT entry, source FROM cache WHERE key = ?", (key,)).fetchone()
+        if row is None or (row[1] is not None and row[1] not in sources):
             return None
         entry: dict[str, Any] = json.loads(row[0])
+        entry["source"] = row[1]
         # existence only: the replay verifies every image against its hash before trusting it
-        if not all((self.home / f["path"]).is_file() for f in entry.get("files", [])):
-            return None
+        try:
+            if not all((self.home / self.image_relpath(f["sha256"], f["mime"])).is_file()
+                       for f in entry.get("files", [])):
+                return None
+        except (KeyError, TypeError, ValueError):
+            return None  # a malformed entry is a miss, never a path to follow
         return entry
 
-    def has_cached(self, key: str) -> bool:
-        """True when ``key`` has a cache entry (its images are checked only when it is replayed)."""
+    def has_cached(self, key: str, sources: Collection[str] = ()) -> bool:
+        """True when ``key`` has a cache entry usable with ``sources`` (images are checked only on replay)."""
         with self._lock:
-            return self._conn.execute("SELECT 1 FROM cache WHERE key = ?", (key,)).fetchone() is not None
+            row = self._conn.execute("SELECT source FROM cache WHERE key = ?", (key,)).fetchone()
+        return row is not None and (row[0] is None or row[0] in sources)
 
     def put_cache(self, conn: sqlite3.Connection, key: str, backend: str, model: str, entry: Mapping[str, Any],
-                  created: str) -> None:
-        """Write a cache entry inside an open :meth:`transaction`."""
-        conn.execute("INSERT OR REPLACE INTO cache (key, created, backend, model, entry) VALUES (?, ?, ?, ?, ?)",
-                     (key, created, backend, model, json.dumps(entry)))
+                  created: str, source: str | None = None) -> None:
+        """Write a cache entry inside an open :meth:`transaction` (``source``: None when recorded here)."""
+        conn.execute("INSERT OR REPLACE INTO cache (key, created, backend, model, entry, source) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (key, created, backend, model, json.dumps(entry), source))
 
-    def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str) -> None:
+    def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str,
+                  source: str | None = None) -> None:
         """Write a cache entry in its own transaction."""
         with self.transaction() as conn:
-            self.put_cache(conn, key, backend, model, entry, created)
+            self.put_cache(conn, key, backend, model, entry, created, source)
 
     def cache_row(self, key: str) -> dict[str, Any] | None:
-        """The raw cache row (key, created, backend, model, entry as JSON text), or None."""
-        rows = self._dicts("SELECT key, created, backend, model, entry FROM cache WHERE key = ?", (key,))
+        """The raw cache row (key, created, backend, model, entry as JSON text, source), or None."""
+        rows = self._dicts("SELECT key, created, backend, model, entry, source FROM cache WHERE key = ?", (key,))
         return rows[0] if rows else None
 
     def cache_keys(self) -> list[str]:
@@ -379,7 +399,13 @@ class Store:
 
     # -- images ---------------------------------------------------------------------------------------
     def image_relpath(self, sha256: str, mime: str) -> str:
-        return f"images/{sha256[:2]}/{sha256}{EXTENSIONS.get(mime, '.bin')}"
+        """``images/ab/<sha256>.<ext>``: the only form of a stored image's path, built from a checked hash and a
+        known image MIME type (``ValueError`` otherwise), so no stored or imported value can point elsewhere."""
+        if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256 image hash: {str(sha256)[:80]!r}")
+        if mime not in EXTENSIONS:
+            raise ValueError(f"not a known image MIME type: {str(mime)[:80]!r}")
+        return f"images/{sha256[:2]}/{sha256}{EXTENSIONS[mime]}"
 
     def put_image(self, sha256: str, mime: str, data: bytes) -> Path:
         """Write ``data`` under its content address unless an intact copy is there; atomic (temp file + rename).
@@ -430,8 +456,9 @@ class Store:
         except (OSError, ValueError):
             return False
 
-    def read_image(self, relpath: str) -> bytes:
-        return (self.home / relpath).read_bytes()
+    def read_image(self, sha256: str, mime: str) -> bytes:
+        """The stored file of an image (metadata chunk included)."""
+        return (self.home / self.image_relpath(sha256, mime)).read_bytes()
 
     def close(self) -> None:
         with self._lock:

@@ -107,6 +107,7 @@ class Studio:
         else:
             raise ConfigError(f"backend={backend!r} is neither a backend name nor a Backend object.")
         model_info = registry.resolve(model, warn=True)
+        sources: set[str] = set()
         store = Store(home)
         replay = replay if replay is not None else (os.environ.get("TOOLKIT_REPLAY") or None)
         if replay is not None:
@@ -115,6 +116,7 @@ class Studio:
                                   else built.kind, list(manifest.models), manifest.entries, built, replay_strict)
             spec = with_capabilities(spec, name=built.kind, spends_money=built.spends_money, streaming=False,
                                      batch=False, chat_transport=None)
+            sources = {manifest.source}
         if budget_usd is None and os.environ.get("TOOLKIT_BUDGET_USD"):
             budget_usd = check_cap(os.environ["TOOLKIT_BUDGET_USD"], "TOOLKIT_BUDGET_USD")
         if isinstance(rate_limit, dict):
@@ -125,6 +127,7 @@ class Studio:
         self.engine = Engine(built, store, spec=spec, model=model_info, budget=Budget(store, seat, budget_usd),
                              retry=retry, concurrency=concurrency, max_input_side=max_input_side,
                              rate_limiter=limiter, config=config)
+        self.engine.replay_sources.update(sources)  # imported answers replay only for the Studio that asked
 
     @classmethod
     def from_engine(cls, engine: Engine, *, gemini_api: str = "interactions") -> Studio:
@@ -291,8 +294,11 @@ class Studio:
                                  notebook=notebook)
 
     def import_pack(self, path: str | os.PathLike[str]) -> packs.Manifest:
-        """Merge a replay pack into this home's cache (it then replays for Studios of the recording backend)."""
-        return packs.import_pack(self.store, path)
+        """Merge a replay pack into this home's cache; its answers then replay for this Studio (and for any
+        Studio opened with ``replay=`` that pack), never for other Studios on the home."""
+        manifest = packs.import_pack(self.store, path)
+        self.engine.replay_sources.add(manifest.source)
+        return manifest
 
     def models(self) -> pd.DataFrame:
         """Image models this backend can use now (live ``models.list`` on the Gemini API; the registry offline)."""
