@@ -65,3 +65,13 @@ def test_edit_history_undo_redo_and_push_drops_the_undone_steps():
     assert (len(h), h[1], h[2], h.can_redo) == (3, "a", "c", False)
     h.reset("new")
     assert (len(h), h.current, h.original, h.position) == (1, "new", "new", 0)
+
+
+def test_download_link_accepts_only_image_mime_types_and_escapes_attributes():
+    from toolkit.widgets.logic.edits import download_link_html
+
+    evil = 'image/png" onmouseover="alert(document.cookie)'
+    page = download_link_html(b"\x89PNG", evil, 'a".png')
+    assert "onmouseover" not in page
+    assert 'href="data:application/octet-stream;base64,' in page and 'download="a&quot;.png"' in page
+    assert 'href="data:image/png;base64,' in download_link_html(b"\x89PNG", "image/png", "a.png")

@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from PIL import Image, ImageDraw
 
+from ...store import EXTENSIONS
+
 _Step = TypeVar("_Step")
 
 PRESETS: dict[str, str] = {
@@ -117,6 +119,9 @@ def mark_point(img: Image.Image, xy: tuple[float, float], radius: int | None = N
     return out
 
 
+IMAGE_MIME_TYPES = frozenset(EXTENSIONS)
+
+
 def download_link_html(data: bytes, mime: str, filename: str, label: str = "Download") -> str:
     """An HTML link that downloads ``data`` (a data URI with the ``download`` attribute).
 
@@ -124,12 +129,16 @@ def download_link_html(data: bytes, mime: str, filename: str, label: str = "Down
     --------
     >>> download_link_html(b"x", "image/png", "a.png").startswith('<a download="a.png"')
     True
+    >>> 'onmouseover' in download_link_html(b"x", 'image/png" onmouseover="alert(1)', "a.png")
+    False
     """
-    uri = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    # only a known image type goes into the URI; anything else (a provider's or a pack's odd value) is
+    # downloaded as plain bytes, and every attribute is escaped
+    kind = mime if mime in IMAGE_MIME_TYPES else "application/octet-stream"
+    uri = html.escape(f"data:{kind};base64,{base64.b64encode(data).decode()}", quote=True)
     kb = len(data) / 1024
     return (f'<a download="{html.escape(filename)}" href="{uri}" style="font-size:13px">⬇ {html.escape(label)} '
             f"{html.escape(filename)}</a> <span style=\"color:#777;font-size:11px\">({kb:.0f} kB)</span>")
-
 
 
 class EditHistory(Generic[_Step]):
