@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .logic.meter import MeterStats, backend_badge_html, meter_html, meter_stats
+from .logic.meter import MeterStats, backend_badge_html, meter_html
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -62,8 +62,10 @@ class CostMeter(widgets.VBox):
         """Re-read spend, budget and the session ledger, and redraw. Returns the numbers shown."""
         s = self.studio
         budget = s.budget.state()  # the home's (or seat's) Budget, shared by every Studio and process on it
-        stats = meter_stats(s.session_ledger.df, spent_usd=budget.spent, budget_usd=budget.cap,
-                            backend=s.backend.kind)
+        seen = s.session_ledger.stats()  # counted in SQL: a refresh costs the same at 10 or 100,000 rows
+        stats = MeterStats(backend=s.backend.kind, spent_usd=budget.spent, budget_usd=budget.cap, calls=seen.calls,
+                           cached=seen.cached, not_ok=seen.not_ok, list_usd=seen.list_usd, saved_usd=seen.saved_usd,
+                           last_latency_s=seen.last_latency_s, last_status=seen.last_status)
         self.badge.value = backend_badge_html(s.backend.kind, s.backend.description)
         self.text.value = meter_html(stats)
         fraction = stats.fraction

@@ -119,7 +119,7 @@ def mark_point(img: Image.Image, xy: tuple[float, float], radius: int | None = N
     return out
 
 
-IMAGE_MIME_TYPES = frozenset(EXTENSIONS)
+_IMAGE_MIME_TYPES = frozenset(EXTENSIONS)
 
 
 def download_link_html(data: bytes, mime: str, filename: str, label: str = "Download") -> str:
@@ -134,7 +134,7 @@ def download_link_html(data: bytes, mime: str, filename: str, label: str = "Down
     """
     # only a known image type goes into the URI; anything else (a provider's or a pack's odd value) is
     # downloaded as plain bytes, and every attribute is escaped
-    kind = mime if mime in IMAGE_MIME_TYPES else "application/octet-stream"
+    kind = mime if mime in _IMAGE_MIME_TYPES else "application/octet-stream"
     uri = html.escape(f"data:{kind};base64,{base64.b64encode(data).decode()}", quote=True)
     kb = len(data) / 1024
     return (f'<a download="{html.escape(filename)}" href="{uri}" style="font-size:13px">⬇ {html.escape(label)} '
