@@ -28,8 +28,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import toolkit as tk  # noqa: E402
-from toolkit.records import CallRow, encode  # noqa: E402
+import toolkit as tk
+from toolkit.records import CallRow, encode
 
 
 def fill(store: tk.Store, rows: int, session: str, session_rows: int) -> None:
