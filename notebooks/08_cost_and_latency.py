@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -194,19 +194,24 @@ ax2.grid(axis="y", alpha=0.3)
 # %% [markdown]
 # ## Budget caps
 #
-# `tk.Studio(budget_usd=...)` (or `studio.budget_usd = ...` later) sets a cap. Before sending, the Studio
-# estimates each call and **refuses** one that would take its spend past the cap. It raises
-# `tk.BudgetExceededError`, sends nothing and records a `refused` row in the ledger. Cache hits are
-# checked first, so a Studio at its cap can still replay everything it has already paid for.
+# A cap belongs to the **home**, not to one Studio: `tk.Studio(budget_usd=...)`, `TOOLKIT_BUDGET_USD` or
+# `studio.budget.cap = ...` set the cap of the home's `Budget`, which every Studio, kernel and process on
+# that home shares (a notebook restart does not reset it; `studio.budget.reset()` does). Before sending, the
+# Studio estimates each call, and in one transaction checks the cap and writes the call's ledger row as
+# `sent` with the estimate reserved. A call that would pass the cap is **refused**: it raises
+# `tk.BudgetExceededError`, sends nothing and records a `refused` row. Cache hits are checked first, so a
+# Studio at its cap can still replay everything it has already paid for.
 #
 # **Offline the cap never refuses**: the simulator spends nothing, so every estimate of real spend is $0.
-# Even a cap of zero lets calls through:
+# Even a cap of zero lets calls through. (This demo uses a scratch home, so your own home's cap is untouched.)
 
 # %%
-studio.budget_usd = 0.0
-r = studio.generate("a small blue boat", image_size="512")
+import tempfile
+
+scratch = tk.Studio(backend="offline", home=tempfile.mkdtemp(prefix="cap-demo-"), budget_usd=0.0)
+r = scratch.generate("a small blue boat", image_size="512")
 print(f"with a $0.00 cap: status={r.status}, spent=${r.cost_usd:.2f}, list price=${r.list_cost_usd:.4f}")
-studio.budget_usd = None  # no cap again
+scratch.budget
 
 # %% [markdown]
 # To see a refusal without spending anything, point a Studio at the toolkit's **loopback fake** of the
@@ -216,15 +221,13 @@ studio.budget_usd = None  # no cap again
 # the fake accepts. The Studio gets a temporary home so this demo stays out of your ledger.
 
 # %%
-import tempfile
-
 with tk.FakeGeminiServer() as server:
     paid = tk.Studio(backend="gemini", api_key="demo-not-a-real-key", base_url=server.base_url,
                      budget_usd=0.10, home=tempfile.mkdtemp(prefix="budget-demo-"))
     for i in range(1, 5):
         try:
             r = paid.generate(f"a lighthouse at dusk, take {i}", image_size="512")
-            print(f"take {i}: {r.status}, spent ${r.cost_usd:.4f}, total ${paid.spent_usd:.4f} of ${paid.budget_usd:.2f}")
+            print(f"take {i}: {r.status}, spent ${r.cost_usd:.4f}, total ${paid.budget.spent:.4f} of ${paid.budget.cap:.2f}")
         except tk.BudgetExceededError as err:
             print(f"take {i}: refused\n  {err}")
     again = paid.generate("a lighthouse at dusk, take 1", image_size="512")  # already paid for: a cache hit

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -237,11 +237,13 @@ print(f"new request:      status={miss.status}\n  reason: {textwrap.fill(miss.re
 # %% [markdown]
 # ## 5 · A budget for every seat
 #
-# `TOOLKIT_BUDGET_USD` sets the default `budget_usd` of **every Studio created afterwards** in that
+# `TOOLKIT_BUDGET_USD` sets the cap of the **home's Budget** for every Studio created afterwards in that
 # environment. Put it in the workshop's launch command (`TOOLKIT_BUDGET_USD=0.50 jupyter lab`) and every
-# seat has a cap without touching a notebook. A Studio refuses, *before sending*, any call that would take
-# its spend past the cap. Replays from the pack cost $0 and always go through. Offline the cap never
-# binds, because the simulator spends nothing.
+# seat has a cap without touching a notebook. The Budget lives in the home's ledger, so every notebook,
+# kernel and process of the seat shares one cap (a kernel restart does not reset it); `Studio(seat=...)`
+# gives named seats their own caps inside one shared home. A Studio refuses, *before sending*, any call
+# that would take the Budget past the cap. Replays from the pack cost $0 and always go through. Offline the
+# cap never binds, because the simulator spends nothing.
 #
 # Here it is set in `os.environ` *before* the Studios are created. It is not an option that applies to
 # Studios that already exist.
@@ -269,7 +271,7 @@ for i in range(1, 12):
     except tk.BudgetExceededError as err:
         print(f"take {i} refused, nothing sent:\n  {textwrap.fill(str(err), 100, subsequent_indent='  ')}")
         break
-print(f"spent ${live_seat.spent_usd:.4f} of ${live_seat.budget_usd:.2f}")
+print(f"spent ${live_seat.budget.spent:.4f} of ${live_seat.budget.cap:.2f}")
 del os.environ["TOOLKIT_BUDGET_USD"]  # back to no default cap for the rest of this notebook
 CostMeter(live_seat)
 
