@@ -122,7 +122,7 @@ def test_select_by_notebook(tmp_path, monkeypatch):
 
 
 def test_pack_answers_replay_only_for_studios_that_ask_for_the_pack(recorded, tmp_path):
-    pack, manifest, results = recorded
+    pack, _, _ = recorded
     home = tmp_path / "seat"
     seat = tk.Studio(backend="offline", home=home, replay=pack)
     replayed = seat.generate("A lighthouse at dusk", image_size="512")
