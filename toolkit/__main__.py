@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve a widget app as a standalone page with Voila")
     sv.add_argument("app", help="playground, editor, character, fusion, canvas or cost")
     sv.add_argument("--port", type=int, default=8866)
+    sv.add_argument("--host", default=serve.LOOPBACK,
+                    help="address to bind (default 127.0.0.1, this machine only); anything else prints a warning")
     sv.add_argument("--no-browser", action="store_true")
     sv.add_argument("--app-backend", default="auto", help=f"the app's backend: auto or one of {names}")
     sv.add_argument("--write", default=None, metavar="DIR", help="only write DIR/<app>.ipynb (for `voila` by hand)")
@@ -97,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 path = serve.write_app(args.app, args.write, args.app_backend)
                 print(f"wrote {path}; serve it with: voila {args.write}/{args.app}.ipynb")
                 return 0
-            return serve.serve(args.app, port=args.port, open_browser=not args.no_browser, backend=args.app_backend)
+            return serve.serve(args.app, port=args.port, open_browser=not args.no_browser, backend=args.app_backend,
+                               host=args.host)
         if args.command == "pack":
             if args.pack_command == "show":
                 print(json.dumps(packs.read_manifest(args.path).to_dict(), indent=2))
