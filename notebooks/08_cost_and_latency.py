@@ -208,7 +208,8 @@ ax2.grid(axis="y", alpha=0.3)
 # %%
 import tempfile
 
-scratch = tk.Studio(backend="offline", home=tempfile.mkdtemp(prefix="cap-demo-"), budget_usd=0.0)
+SCRATCH = tempfile.mkdtemp(prefix="cost-demo-")  # this notebook's demo homes; removed at the end
+scratch = tk.Studio(backend="offline", home=f"{SCRATCH}/cap-demo", budget_usd=0.0)
 r = scratch.generate("a small blue boat", image_size="512")
 print(f"with a $0.00 cap: status={r.status}, spent=${r.cost_usd:.2f}, list price=${r.list_cost_usd:.4f}")
 scratch.budget
@@ -223,7 +224,7 @@ scratch.budget
 # %%
 with tk.FakeGeminiServer() as server:
     paid = tk.Studio(backend="gemini", api_key="demo-not-a-real-key", base_url=server.base_url,
-                     budget_usd=0.10, home=tempfile.mkdtemp(prefix="budget-demo-"))
+                     budget_usd=0.10, home=f"{SCRATCH}/budget-demo")
     for i in range(1, 5):
         try:
             r = paid.generate(f"a lighthouse at dusk, take {i}", image_size="512")
@@ -378,3 +379,8 @@ meter
 
 # %%
 print(studio.session_ledger.cost_report())
+
+# %%
+import shutil
+
+shutil.rmtree(SCRATCH, ignore_errors=True)  # the demo homes, so nothing is left behind

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -60,6 +60,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import toolkit as tk
+
+SCRATCH = Path(tempfile.mkdtemp(prefix="study-scratch-"))  # demo homes and the gallery; removed at the end
 
 studio = tk.Studio()
 studio
@@ -136,7 +138,7 @@ for text in dict.fromkeys(c.prompt for c in plan.cells):
 # %%
 with tk.FakeGeminiServer() as server:
     paid = tk.Studio(backend="gemini", api_key="demo-not-a-real-key", base_url=server.base_url,
-                     budget_usd=0.25, home=tempfile.mkdtemp(prefix="study-budget-demo-"))
+                     budget_usd=0.25, home=tempfile.mkdtemp(prefix="budget-demo-", dir=SCRATCH))
     print(paid.plan(PROMPT, **AXES))
     try:
         paid.compare(PROMPT, progress=False, **AXES)
@@ -199,7 +201,7 @@ fig = study.grid(rows="replace:LIGHT", cols="model", cell_size=1.9)
 # shown inline below. To keep it, give a path of your own.
 
 # %%
-gallery = study.to_html(Path(tempfile.mkdtemp(prefix="study-gallery-")) / "cafe_study.html",
+gallery = study.to_html(SCRATCH / "cafe_study.html",
                         title="Café hero image: wording × model", max_side=200)
 print(f"{gallery}  ({gallery.stat().st_size / 1024:.0f} KB, one file)")
 
@@ -423,3 +425,8 @@ else:  # with a key the job may still be running; sending these cells now would 
 
 # %%
 print(studio.session_ledger.cost_report())
+
+# %%
+import shutil
+
+shutil.rmtree(SCRATCH, ignore_errors=True)  # the demo's temporary folders, so nothing is left behind

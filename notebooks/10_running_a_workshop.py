@@ -409,3 +409,8 @@ print(f"{int(summary.calls.sum())} calls, {int(summary['from the cache'].sum())}
       f"${summary.spent_usd.sum():.4f} recorded as spent, all of it on the loopback fake: nothing was charged")
 print("All images above came from the offline simulator (through tk.FakeGeminiServer), not from a Google model.")
 summary
+
+# %%
+import shutil
+
+shutil.rmtree(WORKDIR, ignore_errors=True)  # the workshop's temporary folder (packs, homes), so nothing is left behind

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -28,3 +29,19 @@ def test_edit_with_input_image_and_errors(tmp_path, home, capsys):
 def test_module_entry_point_runs(home):
     proc = subprocess.run([sys.executable, "-m", "toolkit", "models"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "gemini-3.1-flash-image" in proc.stdout
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "models"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "TOOLKIT_HOME": str(tmp_path)})
+    proc.stdout.read(80)
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_generate_with_a_bundled_sample(tmp_path, capsys):
+    out = tmp_path / "sepia.png"
+    assert main(["--backend", "offline", "--home", str(tmp_path / "h"), "generate", "make it sepia", "--sample",
+                 "cat", "-o", str(out), "--image-size", "512"]) == 0
+    assert out.exists() and "saved" in capsys.readouterr().out

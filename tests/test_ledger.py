@@ -2,6 +2,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd
+
 import toolkit as tk
 
 
@@ -53,3 +55,14 @@ def test_cost_report(studio):
     text = studio.session_ledger.cost_report()
     assert text.startswith("3 calls (1 from the cache, 1 without an image): spent $0.0000")
     assert "offline simulator" in text and "median" in text
+
+
+def test_summary_shows_cached_latency_where_every_call_was_cached(studio):
+    studio.generate("a cached kite", image_size="512")
+    studio.generate("a cached kite", image_size="512")
+    only_hits = tk.Ledger(studio.store, None)
+    table = only_hits.summary(by="cached")
+    assert table.loc[True, "calls"] == 1 and table.loc[True, "cached_p50_s"] >= 0
+    assert pd.isna(table.loc[True, "p50_s"])  # nothing was sent in that group: no send latency, by design
+    fig = studio.ledger.plot()
+    assert fig.axes[0].get_xlabel() == "time of the call (UTC)"

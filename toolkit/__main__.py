@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ from .backends import specs
 from .errors import ToolkitError
 from .ledger import Ledger
 from .registry import models_table
+from .samples import sample_path
 from .store import Store
 from .studio import Studio
 
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("prompt")
     g.add_argument("-o", "--output", required=True, help="output file (.png/.jpg); several images get -1, -2, ...")
     g.add_argument("--image", action="append", default=[], help="input image (repeat for several)")
+    g.add_argument("--sample", action="append", default=[], metavar="NAME",
+                   help="a bundled sample photo as input (cat, coffee, astronaut, ...; repeat for several)")
     g.add_argument("--aspect-ratio", default=None)
     g.add_argument("--image-size", default=None)
     g.add_argument("--model", default=None)
@@ -124,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(ledger.df[cols].tail(args.rows).to_string())
             return 0
         studio = Studio(backend=args.backend, model=args.model, home=args.home, budget_usd=args.budget, seat=args.seat)
-        result = studio.generate(args.prompt, args.image or None, aspect_ratio=args.aspect_ratio,
+        inputs = [*args.image, *(sample_path(name) for name in args.sample)]
+        result = studio.generate(args.prompt, inputs or None, aspect_ratio=args.aspect_ratio,
                                  image_size=args.image_size, n=args.n, seed=args.seed, refresh=args.refresh)
         print(result.caption())
         if result.text:
@@ -141,5 +146,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """Console entry point (``flash-image``, ``python -m toolkit``): a closed pipe (``| head``) ends quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away: point stdout at devnull so the interpreter's final flush does not fail too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

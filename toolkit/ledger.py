@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .records import CALL_COLUMNS
+from .records import CALL_COLUMNS, CallRow
 from .store import Store
 
 if TYPE_CHECKING:
@@ -133,10 +133,11 @@ class Ledger:
         return text
 
     def summary(self, by: str | Sequence[str] = ("backend", "model", "operation")) -> pd.DataFrame:
-        """Calls, cache hits, images, errors, spend, list cost and p50/p95 latency per group.
+        """Calls, cache hits, images, errors, spend, list cost and latency per group.
 
-        Counts and sums are one ``GROUP BY``; latency percentiles are over calls that were sent and answered
-        (cache hits, budget refusals and calls in flight excluded).
+        Counts and sums are one ``GROUP BY``. ``p50_s``/``p95_s`` are over calls that were sent and answered
+        (cache hits, budget refusals and calls in flight excluded), so they are empty for a group whose every
+        call came from the cache; ``cached_p50_s`` is the median of its cache hits, which take milliseconds.
         """
         by = [by] if isinstance(by, str) else list(by)
         unknown = set(by) - set(CALL_COLUMNS)
@@ -150,11 +151,19 @@ class Ledger:
             f"SELECT {keys}, COUNT(*), COALESCE(SUM(cached), 0), COALESCE(SUM(n_images), 0), "
             f"COALESCE(SUM(status != 'ok'), 0), ROUND(COALESCE(SUM(cost_usd), 0), 4), "
             f"ROUND(COALESCE(SUM(list_cost_usd), 0), 4) FROM calls{where} GROUP BY {keys} ORDER BY {keys}", params)
-        out = pd.DataFrame.from_records(rows, columns=[*by, *cols]).set_index(by)
+        keys_as = [f"by:{c}" for c in by]  # a group key may share a name with a count ("cached")
+        frame = pd.DataFrame.from_records(rows, columns=[*keys_as, *cols])
+        for key, name in zip(keys_as, by, strict=True):
+            if name in CallRow.BOOL:
+                frame[key] = frame[key].astype(bool)
+        out = frame.set_index(keys_as).rename_axis(by)
         sent = self._frame([*by, "latency_s"], SENT)
-        lat = sent.astype({"latency_s": float}).groupby(by, dropna=False)["latency_s"]
+        lat = sent.astype({"latency_s": float, **dict.fromkeys([c for c in by if c in CallRow.BOOL], bool)}).groupby(by, dropna=False)["latency_s"]
         out["p50_s"] = lat.quantile(0.5).round(3)
         out["p95_s"] = lat.quantile(0.95).round(3)
+        hits = self._frame([*by, "latency_s"], "cached").astype({"latency_s": float, **dict.fromkeys(
+            [c for c in by if c in CallRow.BOOL], bool)})
+        out["cached_p50_s"] = hits.groupby(by, dropna=False)["latency_s"].quantile(0.5).round(4)
         return out
 
     def plot(self) -> Figure:
@@ -173,6 +182,7 @@ class Ledger:
         ax1.step(ts, df["list_cost_usd"].cumsum(), where="post", linestyle="--", label="at list price")
         ax1.set_title("Cumulative cost (USD)")
         ax1.set_ylabel("USD")
+        ax1.set_xlabel("time of the call (UTC)")
         ax1.legend()
         locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
         ax1.xaxis.set_major_locator(locator)
