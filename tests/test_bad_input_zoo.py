@@ -7,15 +7,20 @@ transparency, EXIF rotation) are accepted, converted, and produce an image.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import struct
+import threading
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import toolkit as tk
+from toolkit.images.checks import MAX_FILE_BYTES
 
 
 def _png(img: Image.Image) -> bytes:
@@ -64,7 +69,28 @@ def files(tmp_path):
     exif[0x0112] = 6
     f["exif"] = tmp_path / "rotated.jpg"
     cat.save(f["exif"], "JPEG", exif=exif)
+    f["oversized"] = tmp_path / "oversized.png"
+    with open(f["oversized"], "wb") as out:
+        out.write(good[:1024])  # starts like a real PNG
+        out.truncate(MAX_FILE_BYTES + 1)
     return f
+
+
+def _memory_capped(call):
+    """Run ``call`` with the address space capped 1 GB above its current size (Linux), so that reading an endless
+    device without a limit fails with MemoryError instead of exhausting the machine's memory."""
+    try:
+        import resource
+
+        size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):
+        return call()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (size + (1 << 30), hard))
+    try:
+        return call()
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 REFUSED = [
@@ -87,6 +113,14 @@ REFUSED = [
     ("negative n", lambda s, f: s.generate("a", n=-1), tk.OptionError, "n=-1", "from 1 to"),
     ("non-image object", lambda s, f: s.edit(object(), "sepia"), tk.ImageInputError, "object", ""),
     ("http URL", lambda s, f: s.edit("https://example.com/cat.png", "sepia"), tk.ImageInputError, "URL", "download"),
+    # never read: an endless device, or a file over the size limit (sparse: nothing is written to disk)
+    ("/dev/zero", lambda s, f: _memory_capped(lambda: s.edit("/dev/zero", "sepia")), tk.ImageInputError,
+     "character device", "regular file"),
+    ("file over the size limit", lambda s, f: s.edit(f["oversized"], "sepia"), tk.ImageInputError, "100 MB",
+     "Re-export"),
+    ("model id with ..", lambda s, f: s.generate("a", model="../../x"), tk.OptionError, "not a model id", "models_table"),
+    ("model id with /", lambda s, f: s.generate("a", model="models/x/y"), tk.OptionError, "'models/x/y'",
+     "gemini-3.1-flash-image"),
 ]
 
 
@@ -138,3 +172,40 @@ def test_corrupted_ledger_and_unwritable_home(tmp_path):
     blocker.write_text("x")
     with pytest.raises(tk.ConfigError, match="TOOLKIT_HOME"):
         tk.Studio(backend="offline", home=blocker / "home")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(studio, tmp_path):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def unblock() -> None:
+        # If the call is still waiting after 5 s it opened the pipe and hangs: write something so it returns (and
+        # the test fails on the message) instead of hanging the test run.
+        if not done.wait(5):
+            with contextlib.suppress(OSError):
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                os.write(fd, b"not an image at all")
+                os.close(fd)
+
+    watchdog = threading.Thread(target=unblock, daemon=True)
+    watchdog.start()
+    try:
+        with pytest.raises(tk.ImageInputError) as info:
+            studio.edit(fifo, "sepia")
+    finally:
+        done.set()
+        watchdog.join()
+    text = str(info.value)
+    assert "named pipe" in text and "regular file" in text and "pipe.png" in text, text
+    assert len(studio.ledger) == 0
+
+
+def test_a_damaged_rate_limit_file_is_refused(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ratelimit.sqlite").write_bytes(b"garbage" * 500)
+    with pytest.raises(tk.ConfigError) as info:
+        tk.Studio(backend="offline", home=home)
+    assert "ratelimit.sqlite" in str(info.value) and "Delete" in str(info.value)

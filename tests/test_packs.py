@@ -137,3 +137,16 @@ def test_pack_answers_replay_only_for_studios_that_ask_for_the_pack(recorded, tm
         again = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home)
         again.import_pack(pack)  # an explicit import: this Studio asked for it
         assert again.generate("A red kite", n=2, image_size="512").source == source
+
+
+def test_a_recorded_pack_is_private_and_passes_every_import_check(recorded, tmp_path):
+    import os
+    import stat
+
+    pack, manifest, _ = recorded
+    if os.name == "posix":
+        assert stat.S_IMODE(pack.stat().st_mode) == 0o600  # created 0600 whatever the umask
+    seat = tk.Studio(backend="offline", home=tmp_path / "seat")
+    assert seat.import_pack(pack).entries == manifest.entries  # signatures, model turns and all: schema-clean
+    assert seat.import_pack(pack).entries == manifest.entries  # importing again changes nothing
+    assert len(seat.store.cache_keys()) == manifest.entries

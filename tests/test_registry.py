@@ -93,3 +93,40 @@ def test_models_table_lists_every_model():
     assert list(df["model"]) == [m.id for m in registry.MODELS]
     assert df.loc[df["model"] == "gemini-2.5-flash-image", "usd_per_image"].item() == pytest.approx(0.0387)
     assert df["default"].sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "resolved"),
+    [
+        ("gemini-3.1-flash-image", "gemini-3.1-flash-image"),
+        ("nano-banana-pro", "gemini-3-pro-image"),                       # an alias
+        ("models/gemini-3-pro-image", "gemini-3-pro-image"),              # the API's resource form
+        ("google/gemini-3-pro-image", "gemini-3-pro-image"),              # OpenRouter's slug
+        ("publishers/google/models/gemini-3-pro-image", "gemini-3-pro-image"),  # Vertex's
+        (" gemini-3.1-flash-image ", "gemini-3.1-flash-image"),
+        ("gemini-4.0-flash-image@001", "gemini-4.0-flash-image@001"),   # unknown but well formed: warned, sent
+        ("models/gemini_5-image", "gemini_5-image"),
+    ],
+)
+def test_documented_model_id_forms_are_accepted(given, resolved):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", registry.UnknownModelWarning)
+        assert registry.resolve(given).id == resolved
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../../x", "models/x/y", "models/../x", "x/y", "gemini..image", "a:generateContent", "gemini 3", "models/",
+     ".hidden", "-flag", "gemini-3?key=1", "gemini%2F..", "x" * 129, "gemini-3\n"[:-1] + "\x00"],
+)
+def test_a_malformed_model_id_is_refused_with_the_fix(bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused outright, not "unknown, sending it as given"
+        with pytest.raises(OptionError, match=r"is not a model id.*models_table"):
+            registry.resolve(bad)
+
+
+@pytest.mark.parametrize("bad", [3, 1.5, b"gemini-3-pro-image", ["gemini-3-pro-image"]])
+def test_a_model_that_is_not_a_string_is_refused(bad):
+    with pytest.raises(OptionError, match="must be a string"):
+        registry.resolve(bad)

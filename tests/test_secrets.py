@@ -19,6 +19,39 @@ def test_scrub_removes_registered_secrets():
     assert scrub(None) is None
 
 
+# A key shaped like Google's (AIza + 35 characters), used only by the truncation tests below.
+TRUNC_KEY = "AIzaSyQ7trunc4TEST_kp9Zx-2mWv8RbLh3Ny"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"key={TRUNC_KEY}&x=1", "key=<redacted>&x=1"),                                   # exact
+        (f"API key {TRUNC_KEY[:12]}... is invalid", "API key <redacted>... is invalid"),  # prefix of 12 + "..."
+        (f"API key {TRUNC_KEY[:8]}\u2026 is invalid", "API key <redacted>\u2026 is invalid"),  # prefix of 8 + "…"
+        (f"key ending in ...{TRUNC_KEY[-10:]}.", "key ending in ...<redacted>."),       # suffix of 10
+        (f"key \u2026{TRUNC_KEY[-8:]}", "key \u2026<redacted>"),                           # suffix of 8
+        (f"{TRUNC_KEY[:9]}...{TRUNC_KEY[-9:]}", "<redacted>...<redacted>"),               # both ends
+        (f"{TRUNC_KEY[:10]}{TRUNC_KEY[:10]}", "<redacted>"),                               # touching echoes
+        (f"[{TRUNC_KEY[:15]}xyz]", "[<redacted>xyz]"),                                    # only what matches
+        (f"API key {TRUNC_KEY[:7]}... is invalid", f"API key {TRUNC_KEY[:7]}... is invalid"),  # 7: left alone
+        (f"key ...{TRUNC_KEY[-7:]}", f"key ...{TRUNC_KEY[-7:]}"),                           # 7 at the end
+        ("Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute. AIza keys only.",
+         "Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute. AIza keys only."),
+    ],
+)
+def test_scrub_removes_truncated_echoes_of_a_key(text, expected):
+    Secret(TRUNC_KEY)
+    assert scrub(text) == expected
+
+
+def test_short_secrets_are_scrubbed_only_whole():
+    short = "tiny-key-9876"  # under 16 characters: its first 8 ("tiny-key") could be ordinary text
+    Secret(short)
+    assert scrub(f"bad key {short}!") == "bad key <redacted>!"
+    assert scrub("a tiny-key-98 is not the key") == "a tiny-key-98 is not the key"
+
+
 # -- a whole session with a distinctive key: nothing written or shown may contain it ----------------------
 import logging  # noqa: E402
 import os  # noqa: E402

@@ -97,3 +97,98 @@ def test_home_that_is_a_file_is_explained(tmp_path):
     blocker.write_text("x")
     with pytest.raises(tk.ConfigError, match="Cannot create the toolkit home"):
         Store(blocker / "home")
+
+
+# -- a private home, whatever the umask (POSIX) -------------------------------------------------------------
+posix_only = pytest.mark.skipif(__import__("os").name != "posix", reason="POSIX permissions")
+
+
+def _modes(root):
+    import os
+    import stat
+
+    out = {}
+    for path in [root, *root.rglob("*")]:
+        out[str(path.relative_to(root))] = (stat.S_IMODE(os.lstat(path).st_mode), path.is_dir())
+    return out
+
+
+@posix_only
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_home_folders_are_0700_and_files_0600_whatever_the_umask(tmp_path, umask):
+    import os
+
+    home = tmp_path / "home"
+    old = os.umask(umask)
+    try:
+        studio = tk.Studio(backend="offline", home=home, rate_limit=tk.RateLimit(rpm=6000))
+        studio.generate("a private lamp", image_size="512")
+        studio.chat().send("a private boat", image_size="512")
+        modes = _modes(home)
+    finally:
+        os.umask(old)
+    # the SQLite side files exist while the Studio is open: they are checked too
+    for name in ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ratelimit.sqlite",
+                 "ratelimit.sqlite-wal", "ratelimit.sqlite-shm"):
+        assert name in modes, sorted(modes)
+    assert any(name.startswith("images/") and not is_dir for name, (_, is_dir) in modes.items())
+    wrong = {name: oct(mode) for name, (mode, is_dir) in modes.items() if mode != (0o700 if is_dir else 0o600)}
+    assert not wrong
+
+
+@posix_only
+def test_files_an_older_version_left_readable_are_tightened(tmp_path):
+    import os
+    import sqlite3
+
+    home = tmp_path / "old-home"
+    (home / "images" / "ab").mkdir(parents=True)
+    os.chmod(home, 0o755)
+    os.chmod(home / "images", 0o755)
+    for name in ("ledger.sqlite", "ratelimit.sqlite"):
+        con = sqlite3.connect(home / name)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        con.close()
+        os.chmod(home / name, 0o644)
+    keep_open = sqlite3.connect(home / "ledger.sqlite")  # another kernel of the old version, mid-write
+    keep_open.execute("BEGIN IMMEDIATE")
+    keep_open.execute("INSERT INTO t VALUES (1)")
+    os.chmod(f"{home}/ledger.sqlite-wal", 0o644)
+    keep_open.execute("COMMIT")
+    tk.Studio(backend="offline", home=home)
+    modes = _modes(home)
+    keep_open.close()
+    assert modes["ledger.sqlite"][0] == modes["ledger.sqlite-wal"][0] == modes["ratelimit.sqlite"][0] == 0o600
+    assert modes["images"][0] == 0o700
+    # a folder the user chose (it existed) keeps its mode: it may hold other things, and its files are private
+    assert modes["."][0] == 0o755
+
+
+# -- a failing rollback never hides the error that caused it ------------------------------------------------
+class BodyFailed(Exception):
+    pass
+
+
+def test_a_failed_rollback_keeps_the_original_error(home):
+    store = Store(home)
+    with pytest.raises(BodyFailed, match="the real cause") as info, store.transaction() as conn:
+        conn.execute("INSERT INTO calls (ts) VALUES ('x')")
+        conn.close()  # ROLLBACK will fail: "Cannot operate on a closed database"
+        raise BodyFailed("the real cause")
+    assert "closed database" not in str(info.value)
+
+
+def test_a_storage_error_keeps_its_cause_when_the_rollback_fails(home):
+    store = Store(home)
+    cause = sqlite3.OperationalError("disk I/O error")
+    with pytest.raises(tk.StorageError) as info, store.transaction() as conn:
+        conn.execute("INSERT INTO calls (ts) VALUES ('x')")
+        conn.execute("ROLLBACK")  # the transaction is gone: our ROLLBACK fails ("no transaction is active")
+        raise cause
+    assert info.value.__cause__ is cause
+    assert "disk I/O error" in str(info.value) and "no transaction is active" not in str(info.value)
+    assert "Nothing was sent" in str(info.value)
+    assert store.calls() == []  # and the home still works
+    store.add_call(CallRow(ts="y"))
+    assert len(store.calls()) == 1

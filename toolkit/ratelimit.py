@@ -20,10 +20,16 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from .errors import ConfigError, StorageError
+from .store import private_sqlite, restrict_sqlite
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,6 @@ class RateLimit:
     lease_s: float = 600.0
 
     def __post_init__(self) -> None:
-        from .errors import ConfigError
-
         if self.rpm is not None and (isinstance(self.rpm, bool) or not self.rpm > 0):
             raise ConfigError(f"RateLimit(rpm={self.rpm!r}) must be a positive number of requests per minute, or None.")
         if self.concurrent is not None and (not isinstance(self.concurrent, int) or self.concurrent < 1):
@@ -73,27 +77,75 @@ CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, model TEXT NOT NULL, exp
 
 
 class _Db:
-    """One connection per process to the shared state file (or to memory when there is no home)."""
+    """One connection per process to the shared state file (or to memory when there is no home).
+
+    The file is checked when it is opened (``PRAGMA quick_check``): a damaged one is refused with a
+    :class:`~toolkit.errors.ConfigError` naming it, before anything is sent. It holds only pacing state, so
+    deleting it is always safe. It is created 0600 like the ledger (:func:`toolkit.store.private_sqlite`).
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.lock = threading.Lock()
-        self.conn = sqlite3.connect(str(path) if path else ":memory:", timeout=30, check_same_thread=False,
-                                    isolation_level=None)
-        if path:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        self.conn.executescript(_SCHEMA)
+        self.path = path
+        try:
+            if path is not None:
+                private_sqlite(path)
+        except OSError as e:
+            raise ConfigError(f"Cannot create the rate-limit state {str(path)!r}: {e.strerror or e}. Free disk "
+                              f"space or fix the home's permissions.") from None
+        try:
+            self.conn = sqlite3.connect(str(path) if path else ":memory:", timeout=30, check_same_thread=False,
+                                        isolation_level=None)
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            if path:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                # coordination, not a record: a power cut may lose the last claim, never the file
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            self.conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise ConfigError(
+                f"The rate-limit state {str(path)!r} is damaged or not a SQLite file ({e}). Nothing was sent. "
+                f"Delete that file and run again: it holds only the pacing of requests (no calls, no money), "
+                f"and a new one is created."
+            ) from None
+        if path is not None:
+            restrict_sqlite(path)  # its -wal and -shm exist now; tightens files an older version left 0644
 
-    def tx(self, fn):
+    def tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction; a storage failure is a StorageError naming the file.
+
+        When the rollback fails too, the original error is the one raised.
+        """
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                out = fn(self.conn)
-                self.conn.execute("COMMIT")
-                return out
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = fn(self.conn)
+                    self.conn.execute("COMMIT")
+                    return out
+                except BaseException:
+                    with suppress(sqlite3.Error):  # keep fn's (or COMMIT's) error, not a failed rollback's
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise self.error(e) from e
+
+    def read(self, sql: str, params: tuple[object, ...]) -> tuple | None:
+        """The first row of a read-only query, outside a transaction."""
+        with self.lock:
+            try:
+                return self.conn.execute(sql, params).fetchone()
+            except sqlite3.Error as e:
+                raise self.error(e) from e
+
+    def error(self, e: sqlite3.Error) -> StorageError:
+        return StorageError(
+            f"The rate-limit state {str(self.path)!r} could not be used ({type(e).__name__}: {e}). Free disk "
+            f"space; if the file is damaged, delete it (it holds only the pacing of requests)."
+        )
 
 
 class ModelLimiter:
@@ -124,9 +176,7 @@ class ModelLimiter:
         """Claim the next start time and an in-flight lease; None when the in-flight cap is reached."""
         if not self.limit.concurrent and not self.limit.rpm:
             # nothing to claim: only another kernel's 429 pause matters, and a plain read sees it
-            with self._db.lock:
-                row = self._db.conn.execute("SELECT paused_until FROM state WHERE model = ?",
-                                            (self.model,)).fetchone()
+            row = self._db.read("SELECT paused_until FROM state WHERE model = ?", (self.model,))
             return max(self.clock(), row[0] if row else 0.0)
 
         def claim(c: sqlite3.Connection) -> float | None:

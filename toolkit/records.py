@@ -20,8 +20,11 @@ sending), ``sent`` (write-ahead: a paid request is on its way; its estimate is r
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -172,3 +175,158 @@ def _empty(cls: type, name: str) -> Any:
     if f.default_factory is not dataclasses.MISSING:
         return f.default_factory()
     return None
+
+
+# -- cache entries ------------------------------------------------------------------------------------
+# A cache entry is the JSON the Engine writes for an ``ok`` answer (``Engine.finish``) in the ``cache`` table's
+# ``entry`` column, and what a replay pack carries per line. It is not a dataclass because it is stored as one
+# JSON document, but it has one schema, checked by :func:`check_cache_entry` wherever an entry comes from outside
+# (a replay pack's ``cache.jsonl``).
+
+CACHE_ENTRY_STATUSES = ("ok", "blocked", "no_image", "error")
+CACHE_ENTRY_FIELDS: dict[str, tuple[bool, str]] = {
+    # name: (required, what it holds)
+    "status": (True, "one of CACHE_ENTRY_STATUSES"),
+    "text": (True, "the model's reply text, thoughts excluded (str)"),
+    "usage": (True, "token counts: str -> non-negative int"),
+    "list_cost_usd": (True, "list price of the usage in USD (finite number >= 0)"),
+    "images": (True, "sha256 of each output image, in order; each one of files' hashes"),
+    "files": (True, "image refs {sha256, mime, path, size}: outputs and interim thought images"),
+    "reason": (False, "the provider's finish or block reason (str or null)"),
+    "response_id": (False, "the provider's response id (str or null)"),
+    "model_version": (False, "the model version the provider reported (str or null)"),
+    "latency_s": (False, "seconds the call took (finite number >= 0)"),
+    "created": (False, "when it was recorded (ISO 8601 str)"),
+    "model_turn": (False, "the model's turn as stored parts (toolkit.codec), images by ref into files; or null"),
+    "metadata": (False, "what is embedded in the image files: prompt, model, options, ... (JSON object)"),
+}
+IMAGE_REF_FIELDS = ("sha256", "mime", "path", "size")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_IMAGE_MIME = re.compile(r"image/[a-z0-9][a-z0-9.+-]{0,62}")
+_PART_FIELDS = frozenset({"text", "image", "thought", "sig"})
+
+
+def check_cache_entry(entry: Any) -> None:
+    """Check one cache entry against the schema (:data:`CACHE_ENTRY_FIELDS`); ``ValueError`` names the field.
+
+    Refs are ``{"sha256": 64 lowercase hex, "mime": "image/...", "path": "images/<2 hex>/<sha256>.<ext>",
+    "size": int >= 0}`` (the store checks the MIME type against the ones it knows and builds the path itself).
+    A stored part (``model_turn``) is ``{"text": str}`` or ``{"image": ref}`` (a ref equal to one of ``files``),
+    with an optional ``"thought": bool`` and ``"sig": base64 str``. Unknown fields are refused.
+
+    >>> entry = {"status": "ok", "text": "", "usage": {"output_tokens": 1290}, "list_cost_usd": 0.039,
+    ...          "images": [], "files": []}
+    >>> check_cache_entry(entry)
+    >>> check_cache_entry({**entry, "usage": {"output_tokens": "many"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: usage['output_tokens']: not a non-negative integer: 'many'
+    """
+    if not isinstance(entry, dict):
+        raise ValueError(f"entry: not a JSON object: {_show(entry)}")
+    for name in entry:
+        if name not in CACHE_ENTRY_FIELDS:
+            raise ValueError(f"{_show(name)}: not a cache-entry field")
+    for name, (required, _) in CACHE_ENTRY_FIELDS.items():
+        if required and name not in entry:
+            raise ValueError(f"{name}: missing")
+    if entry["status"] not in CACHE_ENTRY_STATUSES:
+        raise ValueError(f"status: not one of {', '.join(CACHE_ENTRY_STATUSES)}: {_show(entry['status'])}")
+    _check_str("text", entry["text"])
+    for name in ("reason", "response_id", "model_version", "created"):
+        if entry.get(name) is not None:
+            _check_str(name, entry[name])
+    usage = entry["usage"]
+    if not isinstance(usage, dict):
+        raise ValueError(f"usage: not a JSON object: {_show(usage)}")
+    for k, v in usage.items():
+        if not _is_count(v):
+            raise ValueError(f"usage[{_show(k)}]: not a non-negative integer: {_show(v)}")
+    for name in ("list_cost_usd", "latency_s"):
+        if name in entry and not _is_amount(entry[name]):
+            raise ValueError(f"{name}: not a finite number >= 0: {_show(entry[name])}")
+    files = entry["files"]
+    if not isinstance(files, list):
+        raise ValueError(f"files: not a list: {_show(files)}")
+    by_sha: dict[str, dict[str, Any]] = {}
+    for i, ref in enumerate(files):
+        check_image_ref(ref, f"files[{i}]")
+        if ref["sha256"] in by_sha:
+            raise ValueError(f"files[{i}].sha256: listed twice")
+        by_sha[ref["sha256"]] = ref
+    images = entry["images"]
+    if not isinstance(images, list):
+        raise ValueError(f"images: not a list: {_show(images)}")
+    for i, sha in enumerate(images):
+        if not isinstance(sha, str) or sha not in by_sha:
+            raise ValueError(f"images[{i}]: not the sha256 of one of the entry's files: {_show(sha)}")
+    turn = entry.get("model_turn")
+    if turn is not None:
+        if not isinstance(turn, list):
+            raise ValueError(f"model_turn: not a list of stored parts: {_show(turn)}")
+        for i, part in enumerate(turn):
+            _check_part(part, f"model_turn[{i}]", by_sha)
+    if "metadata" in entry and not isinstance(entry["metadata"], dict):
+        raise ValueError(f"metadata: not a JSON object: {_show(entry['metadata'])}")
+
+
+def check_image_ref(ref: Any, where: str = "ref") -> None:
+    """Check an image ref ``{sha256, mime, path, size}`` (see :func:`check_cache_entry`); ``ValueError`` names
+    the field, prefixed with ``where``."""
+    if not isinstance(ref, dict):
+        raise ValueError(f"{where}: not a JSON object: {_show(ref)}")
+    if set(ref) != set(IMAGE_REF_FIELDS):
+        raise ValueError(f"{where}: needs exactly the fields {', '.join(IMAGE_REF_FIELDS)}, has "
+                         f"{_show(sorted(map(str, ref)))}")
+    sha, mime, path = ref["sha256"], ref["mime"], ref["path"]
+    if not isinstance(sha, str) or not _SHA256_HEX.fullmatch(sha):
+        raise ValueError(f"{where}.sha256: not a sha256 image hash (64 lowercase hex digits): {_show(sha)}")
+    if not isinstance(mime, str) or not _IMAGE_MIME.fullmatch(mime):
+        raise ValueError(f"{where}.mime: not an image MIME type: {_show(mime)}")
+    if not isinstance(path, str) or not re.fullmatch(rf"images/{sha[:2]}/{sha}\.[a-z0-9]{{1,8}}", path):
+        raise ValueError(f"{where}.path: not the stored form images/{sha[:2]}/{sha[:12]}...<ext>: {_show(path)}")
+    if not _is_count(ref["size"]):
+        raise ValueError(f"{where}.size: not a non-negative integer: {_show(ref['size'])}")
+
+
+def _check_part(part: Any, where: str, files: dict[str, dict[str, Any]]) -> None:
+    if not isinstance(part, dict):
+        raise ValueError(f"{where}: not a JSON object: {_show(part)}")
+    unknown = set(part) - _PART_FIELDS
+    if unknown:
+        raise ValueError(f"{where}.{_show(sorted(map(str, unknown))[0])}: not a stored-part field")
+    if ("text" in part) == ("image" in part):
+        raise ValueError(f"{where}: needs exactly one of text and image")
+    if "text" in part:
+        _check_str(f"{where}.text", part["text"])
+    else:
+        check_image_ref(part["image"], f"{where}.image")
+        if files.get(part["image"]["sha256"]) != part["image"]:
+            raise ValueError(f"{where}.image: not one of the entry's files")
+    if "thought" in part and not isinstance(part["thought"], bool):
+        raise ValueError(f"{where}.thought: not true or false: {_show(part['thought'])}")
+    if part.get("sig") is not None:
+        _check_str(f"{where}.sig", part["sig"])
+        try:
+            base64.b64decode(part["sig"], validate=True)
+        except ValueError:
+            raise ValueError(f"{where}.sig: not base64") from None
+
+
+def _check_str(where: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: not a string: {_show(value)}")
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _is_amount(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
+def _show(value: Any) -> str:
+    """A hostile value, shortened for a message."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

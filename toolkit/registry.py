@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -241,10 +242,45 @@ def generic_model(model_id: str) -> ModelInfo:
     )
 
 
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
+
+
+def check_model_id(model_id: object) -> str:
+    """``model_id`` when it has the form of a model id, else an :class:`~toolkit.errors.OptionError` with the fix.
+
+    Accepted: a plain id or alias (letters, digits, ``.``, ``-``, ``_``, ``@``; at most 128 characters; no
+    ``..``), optionally prefixed ``models/``, ``publishers/google/models/`` or ``google/``. A model id becomes
+    part of a request URL, so anything else (``../../x``, ``models/x/y``, ``a:b``) is refused before it is sent.
+
+    >>> check_model_id("models/gemini-3.1-flash-image")
+    'models/gemini-3.1-flash-image'
+    >>> check_model_id("../../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.OptionError: model='../../x' is not a model id: ...
+    """
+    if not isinstance(model_id, str):
+        raise OptionError(f"model={model_id!r} must be a string such as {DEFAULT_MODEL!r}. "
+                          f"tk.models_table() lists the known models.")
+    bare = _strip(model_id)
+    if not _MODEL_ID.fullmatch(bare) or ".." in bare:
+        shown = model_id if len(model_id) <= 80 else model_id[:77] + "..."
+        raise OptionError(
+            f"model={shown!r} is not a model id: an id is letters, digits, '.', '-', '_' and '@' (no '/' or "
+            f"'..'), optionally prefixed 'models/', e.g. {DEFAULT_MODEL!r} or 'nano-banana-pro'. "
+            f"tk.models_table() lists the known models."
+        )
+    return model_id
+
+
 def resolve(model_id: str | None, *, today: dt.date | None = None, warn: bool = True) -> ModelInfo:
-    """The registry entry for ``model_id`` (the default when None), warning when it is shut down or unknown."""
-    if model_id is None or not str(model_id).strip():
+    """The registry entry for ``model_id`` (the default when None), warning when it is shut down or unknown.
+
+    An id that is not of the form :func:`check_model_id` accepts raises :class:`~toolkit.errors.OptionError`.
+    """
+    if model_id is None or (isinstance(model_id, str) and not model_id.strip()):
         model_id = DEFAULT_MODEL
+    model_id = check_model_id(model_id)
     info = lookup(model_id)
     if info is None:
         if warn:

@@ -11,6 +11,12 @@ Several Studios, threads and processes may share one home: SQLite in WAL mode se
 (with a generous busy timeout), image files are written to a temporary name and renamed into place
 (atomic on POSIX and Windows), and a cache entry is written only after its images are in place, so a
 reader never trusts a half-written file. Schema changes are numbered migrations (``PRAGMA user_version``).
+
+The home is private on POSIX, whatever the umask: the folder (when the toolkit creates it), ``images/`` and its
+subfolders are 0700, and every file in it is 0600 (images through ``mkstemp``; the SQLite files because they are
+created 0600 before SQLite opens them, and SQLite gives its ``-wal`` and ``-shm`` files the mode of the database
+file, in every process and however often it recreates them; files left wider by an older version are tightened
+when the home is opened).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import tempfile
 import threading
 import uuid
@@ -42,6 +49,11 @@ from .records import (
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 SHA256 = re.compile(r"[0-9a-f]{64}")
+DIR_MODE = 0o700
+"""Mode of the folders the toolkit creates in a home (POSIX)."""
+FILE_MODE = 0o600
+"""Mode of every file in a home (POSIX)."""
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the ledger and the cache index.
@@ -135,6 +147,49 @@ def default_home() -> Path:
     return Path(base) / "flash-image-toolkit"
 
 
+def private_dir(path: Path) -> bool:
+    """Create the folder ``path`` (its parent must exist) with mode 0700 whatever the umask; False if it existed.
+
+    A folder that already exists keeps its mode: it may be one the user chose, holding other things.
+    """
+    try:
+        path.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+        return False
+    restrict(path, DIR_MODE)  # mkdir's mode is filtered by the umask (and a umask of 0o277 would lock us out)
+    return True
+
+
+def restrict(path: Path, mode: int = FILE_MODE) -> None:
+    """``chmod`` on POSIX; a file that is gone, or that belongs to another user, is left as it is."""
+    if os.name != "posix":
+        return  # Windows: a per-user profile folder's ACL is what protects the home
+    with suppress(FileNotFoundError, PermissionError):
+        if stat.S_IMODE(os.stat(path).st_mode) != mode:
+            os.chmod(path, mode)
+
+
+def private_sqlite(path: Path) -> None:
+    """Create the SQLite file ``path`` empty and 0600 unless it exists (an empty file is an empty database).
+
+    SQLite creates its ``-wal`` and ``-shm`` files lazily, with the mode of the database file, so creating the
+    database file 0600 makes them 0600 too, in every process and whatever the umask. Changing the process umask
+    around ``sqlite3.connect`` instead would race every other thread creating files (it is process-wide) and
+    would not cover the ``-wal`` and ``-shm`` files another connection recreates later.
+    """
+    with suppress(FileExistsError):  # an existing ledger, or another process created it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE))
+    restrict_sqlite(path)
+
+
+def restrict_sqlite(path: Path) -> None:
+    """0600 on a SQLite database and its ``-wal``, ``-shm`` and ``-journal`` files (those that exist)."""
+    for suffix in ("", *SQLITE_SIDECARS):
+        restrict(Path(f"{path}{suffix}"))
+
+
 class Store:
     """Ledger rows, cache entries and image files in one home directory."""
 
@@ -143,7 +198,10 @@ class Store:
         self.images_dir = self.home / "images"
         self.db_path = self.home / "ledger.sqlite"
         try:
-            self.images_dir.mkdir(parents=True, exist_ok=True)
+            self.home.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.home)
+            private_dir(self.images_dir)
+            restrict(self.images_dir, DIR_MODE)  # ours, even in a home made by an older version
         except OSError as e:
             raise ConfigError(
                 f"Cannot create the toolkit home {str(self.home)!r}: {e.strerror}. Pass a writable folder with "
@@ -161,6 +219,13 @@ class Store:
     # -- database -------------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         try:
+            private_sqlite(self.db_path)
+        except OSError as e:
+            raise ConfigError(
+                f"Cannot create the ledger {str(self.db_path)!r}: {e.strerror or e}. Free disk space or fix the "
+                f"folder's permissions, or pass another home with Studio(home=...) or TOOLKIT_HOME."
+            ) from None
+        try:
             conn = sqlite3.connect(self.db_path, timeout=60, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -168,7 +233,8 @@ class Store:
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
-            self._migrate(conn)
+            self._migrate(conn)  # the -wal and -shm files exist from here on (WAL mode, a read or a write)
+            restrict_sqlite(self.db_path)  # created 0600 (private_sqlite); tightens those of an older version
         except sqlite3.DatabaseError as e:
             raise ConfigError(
                 f"The ledger database {str(self.db_path)!r} is damaged or not a SQLite file ({e}). Nothing was "
@@ -420,10 +486,18 @@ class Store:
         if path.exists() and self._intact(path, sha256, mime):
             self._verified.add(sha256)
             return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            if not path.parent.is_dir():
+                if not self.images_dir.is_dir():
+                    private_dir(self.images_dir)  # removed by hand while the Studio was open
+                private_dir(path.parent)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        except OSError as e:
+            raise self._image_error(path, e) from e
         try:
             with os.fdopen(fd, "wb") as f:
+                if os.name == "posix":
+                    os.fchmod(f.fileno(), FILE_MODE)  # mkstemp's 0600 is filtered by the umask too
                 f.write(data)
             os.replace(tmp, path)
             self._verified.add(sha256)
@@ -431,12 +505,14 @@ class Store:
             with suppress(OSError):
                 os.unlink(tmp)
             if isinstance(e, OSError):
-                raise StorageError(
-                    f"Could not write the image {path.name} into the toolkit home {str(self.home)!r} "
-                    f"({e.strerror or e}). Free disk space or fix the folder's permissions, or use another home "
-                    f"with Studio(home=...).") from e
+                raise self._image_error(path, e) from e
             raise
         return path
+
+    def _image_error(self, path: Path, e: OSError) -> StorageError:
+        return StorageError(
+            f"Could not write the image {path.name} into the toolkit home {str(self.home)!r} ({e.strerror or e}). "
+            f"Free disk space or fix the folder's permissions, or use another home with Studio(home=...).")
 
     def known_image(self, sha256: str, mime: str) -> Path | None:
         """The stored file when this process already wrote or checked it (and it still exists), else None."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,6 +60,39 @@ def test_empty_file(tmp_path):
     with pytest.raises(ImageInputError) as exc:
         load_image(path)
     assert_names_and_fixes(exc, path, "empty (0 bytes)", "re-download")
+
+
+def test_only_regular_files_are_read(tmp_path):
+    link = tmp_path / "zero.png"
+    link.symlink_to("/dev/null")  # a device behind an innocent name (/dev/zero is in the zoo, memory-capped)
+    with pytest.raises(ImageInputError) as exc:
+        load_image(link)
+    assert_names_and_fixes(exc, link, "character device", "only regular files are read", "pass the bytes")
+    assert load_image(write(tmp_path, "real.png", png_bytes())).width > 0  # a link to a file is fine
+
+
+def test_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
+    from toolkit.images import checks
+
+    data = png_bytes()
+    monkeypatch.setattr(checks, "MAX_FILE_BYTES", len(data))
+    assert load_image(write(tmp_path, "at-limit.png", data)).data == data
+    over = write(tmp_path, "over.png", data + b"\0")
+    with pytest.raises(ImageInputError) as exc:
+        load_image(over)
+    assert_names_and_fixes(exc, over, "MAX_FILE_BYTES", "Re-export")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs Linux /proc")
+def test_reading_stops_at_the_limit_when_the_size_was_wrong(monkeypatch):
+    # /proc files are regular files whose stat size (0) says nothing of their length, like a file still growing
+    from toolkit.images import checks
+
+    monkeypatch.setattr(checks, "MAX_FILE_BYTES", 256)
+    assert os.path.getsize("/proc/self/maps") == 0 and len(Path("/proc/self/maps").read_bytes()) > 256
+    with pytest.raises(ImageInputError) as exc:
+        load_image("/proc/self/maps")
+    assert_names_and_fixes(exc, "/proc/self/maps", "grew while being read", "smaller file")
 
 
 def test_bad_max_side():

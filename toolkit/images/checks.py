@@ -9,6 +9,7 @@ from PIL import UnidentifiedImageError
 from ..errors import ImageInputError
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "MAX_PIXELS",
     "MIN_SIDE",
     "Origin",
@@ -16,6 +17,7 @@ __all__ = [
     "damaged",
     "origin_for",
     "refuse_non_image",
+    "too_large_file",
     "too_many_pixels",
 ]
 
@@ -27,6 +29,14 @@ MIN_SIDE: int = 8
 # same figure as a fixed limit so that it also holds when a notebook has disabled Pillow's check.
 MAX_PIXELS: int = 178_956_970
 """Images with more pixels than this (about 179 megapixels) are refused before decoding."""
+
+MAX_FILE_BYTES: int = 100_000_000
+"""Input files larger than this (100 MB) are refused before they are read, and no more than this is read.
+
+Far above any photo or export a model takes (the Gemini API's whole inline request is limited to 20 MB, and
+inputs are downscaled to ``max_side`` before sending); it stops a huge or endless file (``/dev/zero``, a file
+still growing) from filling memory.
+"""
 
 _SUPPORTED = "PNG, JPEG, WEBP, GIF, BMP, TIFF, AVIF (HEIC with pillow-heif)"
 
@@ -82,6 +92,15 @@ def too_many_pixels(origin: Origin, size: tuple[int, int] | None, pixels: int | 
         f"is {dims}{mp}, more than the {MAX_PIXELS / 1e6:.0f}-megapixel limit for decoding (a "
         f"decompression-bomb guard). Downscale it first, e.g. to 4096 px on the long side, with an image "
         f"editor or `vips thumbnail in.png out.png 4096`."
+    )
+
+
+def too_large_file(origin: Origin, size: int | None) -> ImageInputError:
+    """The error for a file over :data:`MAX_FILE_BYTES` (``size`` when known; None: it grew past it while read)."""
+    shown = f"{size / 1e6:.0f} MB" if size is not None else "larger than the limit (it grew while being read)"
+    return origin.error(
+        f"is {shown}; input files over {MAX_FILE_BYTES / 1e6:.0f} MB are not read (MAX_FILE_BYTES). Re-export "
+        f"it as JPEG or PNG at the size you need (the models take at most a few megapixels), or pass a smaller file."
     )
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import re
+import stat
 import sys
 import urllib.parse
 from dataclasses import replace
@@ -15,8 +16,9 @@ from typing import Any
 from PIL import Image, ImageFile
 
 from ..errors import ImageInputError
+from . import checks
 from .arrays import array_to_pil
-from .checks import MIN_SIDE, Origin, check_dimensions, damaged, origin_for
+from .checks import MIN_SIDE, Origin, check_dimensions, damaged, origin_for, too_large_file
 from .decode import from_bytes
 from .input_image import InputImage
 from .normalise import finish
@@ -60,7 +62,9 @@ def load_image(src: Any, *, max_side: int = DEFAULT_MAX_SIDE, name: str | None =
     Raises
     ------
     ImageInputError
-        For a missing, empty, truncated or corrupt file, something that is not an image, HEIC without
+        For a missing, empty, truncated or corrupt file, a path that is not a regular file (a pipe, a device
+        such as ``/dev/zero``) or a file over ``MAX_FILE_BYTES`` (checked before reading), something that is not
+        an image, HEIC without
         pillow-heif, an image under ``MIN_SIDE`` pixels per side or over ``MAX_PIXELS`` pixels, a web
         address, an array of an unsupported shape or dtype, or ``max_side < 64``. The message names
         the input and says how to fix it.
@@ -166,9 +170,7 @@ def _from_path(path: Path, name: str | None, max_side: int) -> InputImage:
     full = os.path.abspath(path)
     origin = Origin(name or path.name or full, repr(full))
     try:
-        if path.is_dir():
-            raise origin.error(f"is a directory, not an image file. {_dir_hint(path)}")
-        data = path.read_bytes()
+        data = _read_file(path, origin)
     except FileNotFoundError:
         hint = ""
         if len(str(path)) > 255 and os.sep not in str(path):
@@ -187,6 +189,38 @@ def _from_path(path: Path, name: str | None, max_side: int) -> InputImage:
             "re-download it."
         )
     return from_bytes(data, origin, max_side)
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(mode: int, path: Path, origin: Origin) -> None:
+    if stat.S_ISDIR(mode):
+        raise origin.error(f"is a directory, not an image file. {_dir_hint(path)}")
+    if not stat.S_ISREG(mode):
+        kind = next((label for test, label in _NOT_REGULAR if test(mode)), "not a regular file")
+        raise origin.error(
+            f"is {kind}, not an image file; only regular files are read (a pipe or device could block or never "
+            f"end). Save the image to a file and pass its path, or pass the bytes."
+        )
+
+
+def _read_file(path: Path, origin: Origin) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; anything else is refused before it is read."""
+    limit = checks.MAX_FILE_BYTES
+    st = os.stat(path)
+    _check_regular(st.st_mode, path, origin)  # before opening: opening a FIFO waits for a writer
+    if st.st_size > limit:
+        raise too_large_file(origin, st.st_size)
+    # O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it does not wait
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as f:
+        _check_regular(os.fstat(f.fileno()).st_mode, path, origin)
+        data = f.read(limit + 1)  # a hard cap: the file may have grown since the stat
+    if len(data) > limit:
+        raise too_large_file(origin, None)
+    return data
 
 
 def _dir_hint(path: Path) -> str:
