@@ -31,6 +31,8 @@ CASES = [
     ("text_only", "no_image", 1),
     (Outcome.many_images(3), "ok", 1),
     (Outcome.thoughts_with_interim_images(), "ok", 1),
+    (Outcome.junk_image(), "ok", 2),  # a 200 whose image is not an image: a malformed reply, retried
+    (Outcome.raw({"candidates": {"0": {}}}), "ok", 2),  # an odd shape: a malformed reply, retried
 ]
 
 

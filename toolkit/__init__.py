@@ -20,15 +20,18 @@ from .budget import Budget, BudgetState
 from .chat import Chat, Exchange
 from .engine import Engine
 from .errors import (
+    AnswerTimeoutError,
     BudgetExceededError,
     ConfigError,
     ImageInputError,
     InputAdjustedWarning,
     InputError,
+    MalformedReplyError,
     ModelNotFoundError,
     OptionError,
     ProviderError,
     StorageError,
+    StreamInterruptedError,
     ToolkitError,
 )
 from .images import InputImage, load_image, read_metadata
@@ -48,7 +51,7 @@ from .registry import (
 )
 from .request import Request
 from .result import Result
-from .runner import RetryPolicy
+from .runner import RetryNotice, RetryPolicy
 from .samples import sample, samples
 from .store import Store, default_home
 from .studio import Studio
@@ -68,6 +71,7 @@ def __getattr__(name: str) -> typing.Any:
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "AnswerTimeoutError",
     "BackendConfig",
     "BackendSpec",
     "Budget",
@@ -87,6 +91,7 @@ __all__ = [
     "InputError",
     "InputImage",
     "Ledger",
+    "MalformedReplyError",
     "Manifest",
     "ModelInfo",
     "ModelNotFoundError",
@@ -97,9 +102,11 @@ __all__ = [
     "RateLimit",
     "Request",
     "Result",
+    "RetryNotice",
     "RetryPolicy",
     "StorageError",
     "Store",
+    "StreamInterruptedError",
     "Studio",
     "ToolkitError",
     "UnknownModelWarning",

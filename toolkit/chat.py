@@ -38,8 +38,9 @@ from .backends.interactions import (
     InteractionsRequest,
     check_gemini_api,
 )
-from .engine import Engine, as_images
+from .engine import Engine
 from .errors import InputError, OptionError, ProviderError
+from .inputs import as_images
 from .options import split_call_options
 from .records import ChatTurnRow
 from .request import ImagePart, Request, TextPart, Turn

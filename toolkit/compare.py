@@ -37,12 +37,13 @@ import pandas as pd
 
 from . import metrics, ratings, registry
 from .engine import Engine
-from .errors import BudgetExceededError, OptionError, ProviderError, ToolkitError
+from .errors import OptionError, ToolkitError
 from .images import load_image
 from .options import AXIS_NAMES
 from .request import Request
 from .result import Result, thumbnail_data_uri
 from .runner import run
+from .secrets import scrub
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -195,12 +196,18 @@ class Study:
             else:
                 row.update(status=r.status, reason=r.reason, cost_usd=r.cost_usd, list_cost_usd=r.list_cost_usd,
                            latency_s=r.latency_s, cached=r.cached, key=r.key,
-                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors) or None)
+                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors + r.unreadable) or None)
                 row.update(self._metrics(cell, r))
             rows.append(row)
         return pd.DataFrame(rows).set_index("cell")
 
     def _metrics(self, cell: Cell, r: Result) -> dict[str, Any]:
+        try:
+            return self._measure(cell, r)
+        except Exception:  # an image the metrics cannot read: the cell's row simply has no metrics
+            return {}
+
+    def _measure(self, cell: Cell, r: Result) -> dict[str, Any]:
         if r.image is None:
             return {}
         out: dict[str, Any] = {}
@@ -260,14 +267,11 @@ class Study:
             for k, cell in enumerate(cells):
                 ax = axs[i][j * depth + k]
                 r = self.results.get(cell.index)
-                if r is not None and r.image is not None:
-                    thumb = r.image.copy()
-                    thumb.thumbnail((max_side, max_side))
-                    ax.imshow(thumb)
+                if r is not None and r.image is not None and _show(ax, r.image, max_side):
                     sub = f"${r.list_cost_usd:.3f} · {r.latency_s:.1f}s" + (" · cached" if r.cached else "")
                 else:
                     ax.set_facecolor("#dddddd")
-                    status, reason = (r.status, r.reason or "") if r is not None else self._placeholder(cell.index)
+                    status, reason = _status_of(r) if r is not None else self._placeholder(cell.index)
                     ax.text(0.5, 0.5, f"{status}\n{_wrap(reason, 28, 3)}", ha="center", va="center",
                             fontsize=7, transform=ax.transAxes, color="#700")
                     sub = status
@@ -297,11 +301,12 @@ class Study:
         for cell in self.cells:
             r = self.results.get(cell.index)
             caption = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(_label(v))}" for k, v in cell.axes.items())
-            if r is not None and r.image is not None:
-                body = f'<img src="{thumbnail_data_uri(r.image, max_side)}" alt="cell {cell.index}">'
+            uri = _data_uri(r.image, max_side) if r is not None and r.image is not None else None
+            if r is not None and uri is not None:
+                body = f'<img src="{uri}" alt="cell {cell.index}">'
                 caption += f"<br><code>{html.escape(r.caption())}</code>"
             else:
-                status, reason = (r.status, r.reason or "") if r is not None else self._placeholder(cell.index)
+                status, reason = _status_of(r) if r is not None else self._placeholder(cell.index)
                 body = f'<div class="ph"><b>{html.escape(status)}</b><br>{html.escape(reason[:300])}</div>'
             cards.append(f'<figure>{body}<figcaption>{caption}<br><small>{html.escape(cell.prompt)}'
                          f"</small></figcaption></figure>")
@@ -451,27 +456,44 @@ def build_plan(
 
 
 async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
+    """Send every cell; a failed cell (whatever failed) is recorded in ``study.failures`` and the others go on.
+
+    If the study itself is stopped (the notebook's stop button cancels it), every cell still in flight is
+    cancelled and awaited before this returns, so nothing is sent after ``compare()`` has raised.
+    """
     from tqdm.auto import tqdm
 
     engine = plan.engine
     study = Study(plan)
     bar = tqdm(total=plan.calls, desc="study", unit="cell", disable=not progress, leave=True)
-    try:
-        async def one(cell: Cell) -> None:
-            try:
-                study.results[cell.index] = await (cell.engine or engine).execute([cell.request], cell.model,
-                                                                                   refresh=refresh)
-            except BudgetExceededError as e:
-                study.failures[cell.index] = str(e)
-            except (ProviderError, ToolkitError) as e:
-                study.failures[cell.index] = str(e)
-            bar.update(1)
-            bar.set_postfix_str(f"spent ${study.spent_usd:.3f}, failed {len(study.failures)}", refresh=False)
 
-        await asyncio.gather(*(one(c) for c in plan.cells))
+    async def one(cell: Cell) -> None:
+        try:
+            study.results[cell.index] = await (cell.engine or engine).execute([cell.request], cell.model,
+                                                                               refresh=refresh)
+        except Exception as e:  # a failed cell is a failed cell: the study completes and returns
+            study.failures[cell.index] = failure_text(e)
+        bar.update(1)
+        bar.set_postfix_str(f"spent ${study.spent_usd:.3f}, failed {len(study.failures)}", refresh=False)
+
+    tasks = [asyncio.ensure_future(one(c)) for c in plan.cells]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:  # cancelled (Ctrl-C) or worse: stop the siblings before giving up
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     finally:
         bar.close()
     return study
+
+
+def failure_text(e: BaseException) -> str:
+    """How a failed cell's exception is recorded: the toolkit's own message, else its type and message."""
+    if isinstance(e, ToolkitError):
+        return str(e)
+    return f"{type(e).__name__}: {scrub(str(e)) or 'no message'}"
 
 
 def _backend_engines(engine: Engine, backends: Sequence[Any]) -> dict[str, Engine]:
@@ -506,6 +528,31 @@ def _reference_image(reference: Any) -> Any:
     if isinstance(getattr(reference, "image", None), Image.Image):
         return reference.image
     return load_image(reference).to_pil()
+
+
+def _status_of(r: Result) -> tuple[str, str]:
+    """(status, reason) shown for a cell with a Result but no picture to show."""
+    if r.outputs:  # it has images, but none can be shown
+        return r.status, "unreadable image" + (f": {r.unreadable[0]}" if r.unreadable else "")
+    return r.status, r.reason or ""
+
+
+def _show(ax: Any, image: Any, max_side: int) -> bool:
+    """Draw a thumbnail on a matplotlib axis; False (nothing drawn) when the image cannot be shown."""
+    try:
+        thumb = image.copy()
+        thumb.thumbnail((max_side, max_side))
+        ax.imshow(thumb)
+    except Exception:
+        return False
+    return True
+
+
+def _data_uri(image: Any, max_side: int) -> str | None:
+    try:
+        return thumbnail_data_uri(image, max_side)
+    except Exception:
+        return None
 
 
 def _label(value: Any) -> str:

@@ -8,7 +8,8 @@
    :class:`~toolkit.budget.Budget` and written to the ledger as ``sent`` rows holding the estimate. A refusal
    writes ``refused`` rows; a storage failure raises before anything is sent;
 3. **send** through the backend (or a chat transport), bounded by the concurrency and the per-model rate
-   limiter, with retries (:mod:`toolkit.runner`);
+   limiter, with retries (:mod:`toolkit.runner`), each attempt one :meth:`Engine.ask` (cut off at ``timeout_s``
+   and the call's ``RetryPolicy.deadline_s``; an unreadable reply is a retried ``MALFORMED_RESPONSE``);
 4. **finish**: images stored as received, the Result built, and in one transaction the cache entry written
    (``ok`` answers only) and the ledger row completed with the actual cost.
 
@@ -22,36 +23,42 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 from . import pricing, registry
-from .backends.base import Backend, Reply
+from .backends import base as replies
+from .backends.base import Backend, Reply, check_reply
 from .backends.registry import BackendConfig, BackendSpec, choose, spec_for
 from .budget import Budget
 from .codec import PartCodec
 from .errors import (
     InputAdjustedWarning,
-    InputError,
+    MalformedReplyError,
     OptionError,
     ProviderError,
     RequestWithdrawn,
     StorageError,
+    StreamInterruptedError,
+    ToolkitError,
 )
 from .images import DEFAULT_MAX_SIDE, InputImage, embed_metadata, load_image
+from .inputs import MAX_N, as_images, check_prompt, image_dims
 from .ledger import Ledger
 from .options import Options
 from .ratelimit import RateLimiter
 from .records import CallRow
 from .request import ImagePart, Request, TextPart, Turn
 from .result import OutputImage, Result, combine
-from .runner import RetryPolicy, Stopwatch, run, with_retries
+from .runner import CallClock, RetryNotice, RetryPolicy, Stopwatch, run, with_retries
 from .secrets import scrub
 from .store import Store, new_session_id
 from .version import __version__
 
-MAX_N = 16
-MAX_PROMPT_CHARS = 100_000
+#: Seconds one attempt may take when neither a BackendConfig nor the backend says (``Engine.timeout_s``): 4K on
+#: a Pro image model takes 50-120 s, with no byte sent while it draws; 150 s leaves room for that tail.
+DEFAULT_TIMEOUT_S = 150.0
 # Jupyter (jupyter_server >= 2) tells each kernel its notebook's path; recorded per call for replay packs.
 NOTEBOOK = os.path.basename(os.environ.get("JPY_SESSION_NAME", "")) or None
 
@@ -83,6 +90,15 @@ class Engine:
     config : BackendConfig, optional
         How the backend was built, so :meth:`sibling` can build another one alike.
 
+    Attributes
+    ----------
+    timeout_s, max_reply_bytes
+        Seconds one attempt may take, first to last byte (the Studio's ``timeout_s``; ``retry.deadline_s``
+        bounds the call), and image bytes one reply may carry (:data:`~toolkit.backends.base.MAX_REPLY_IMAGE_BYTES`).
+    on_retry : callable, optional
+        Called with a :class:`~toolkit.runner.RetryNotice` before each retry, on the runner's thread (its
+        exceptions are logged and ignored); every retry is also logged at WARNING on the ``"toolkit"`` logger.
+
     Examples
     --------
     >>> engine = studio.engine
@@ -109,6 +125,10 @@ class Engine:
         self.max_input_side = max_input_side
         self.rate_limiter = rate_limiter or RateLimiter(home=store.home)
         self.config = config or BackendConfig(requested=self.spec.name)
+        self.timeout_s = float(config.timeout_s if config is not None
+                               else getattr(backend, "timeout_s", None) or DEFAULT_TIMEOUT_S)
+        self.max_reply_bytes = replies.MAX_REPLY_IMAGE_BYTES
+        self.on_retry: Callable[[RetryNotice], None] | None = None
         self.parts = PartCodec(store)
         self.ledger = Ledger(store)
         self._spent = 0.0
@@ -146,9 +166,11 @@ class Engine:
         spec = choose(backend, config)
         if spec.name == self.spec.name:
             return self
-        return Engine(spec.create(config), self.store, spec=spec, model=self.model, budget=self.budget,
-                      session=self.session, retry=self.retry, concurrency=self.concurrency,
-                      max_input_side=self.max_input_side, rate_limiter=self.rate_limiter, config=config)
+        sibling = Engine(spec.create(config), self.store, spec=spec, model=self.model, budget=self.budget,
+                         session=self.session, retry=self.retry, concurrency=self.concurrency,
+                         max_input_side=self.max_input_side, rate_limiter=self.rate_limiter, config=config)
+        sibling.timeout_s, sibling.on_retry = self.timeout_s, self.on_retry
+        return sibling
 
     def chat_transport(self) -> Backend | None:
         """The backend's stateful chat transport (the Gemini API's Interactions), built once; None if it has none."""
@@ -287,11 +309,37 @@ class Engine:
             sem = self._semaphores[loop_id] = asyncio.Semaphore(self.concurrency)
         return sem
 
+    async def ask(self, via: Backend, req: Request, on_text: Callable[[str], None] | None = None) -> Reply:
+        """One attempt at one request (``on_text``: streamed): the backend's Reply, checked by
+        :func:`~toolkit.backends.base.check_reply`. Anything but a ToolkitError raised while reading the answer
+        (KeyError, ValueError, a pydantic ValidationError, ...) is a :class:`~toolkit.backends.base.MalformedReplyError`.
+        """
+        try:
+            if on_text is not None:
+                reply = await via.generate_stream(req, on_text)  # type: ignore[attr-defined]
+            else:
+                reply = await via.generate(req)
+        except ToolkitError:  # ProviderError (mapped by the backend), RequestWithdrawn, OptionError, ...
+            raise
+        except Exception as e:  # the answer could not be read: an odd shape, a bad number, ...
+            raise replies.as_provider_error(via.kind, e) from None
+        if not isinstance(reply, Reply):
+            raise MalformedReplyError(via.kind, f"the backend returned a {type(reply).__name__}, not a Reply")
+        return check_reply(reply, self.max_reply_bytes, provider=via.kind)
+
     async def _send(self, req: Request, info: registry.ModelInfo, group: str | None, row_id: int | None,
                     transport: Backend | None, on_text: Callable[[str], None] | None) -> Result:
         via = transport or self.backend
         streams = on_text is not None and transport is None and self.spec.streaming
         clock = Stopwatch()
+        limits = CallClock(self.timeout_s, self.retry.deadline_s, provider=via.kind)
+        shown: list[str] = []  # streamed text already delivered: a retry would deliver it twice
+        tried: list[int] = []  # attempts that left (a request cancelled before that cannot have been billed)
+
+        def sink(text: str) -> None:
+            shown.append(text)
+            on_text(text)  # type: ignore[misc]
+
         try:
             async with self._semaphore():
                 clock = Stopwatch()
@@ -299,19 +347,22 @@ class Engine:
 
                 async def attempt() -> Reply:
                     async with limiter.slot():
+                        tried.append(1)
                         try:
-                            if streams:
-                                reply: Reply = await via.generate_stream(req, on_text)  # type: ignore[attr-defined]
-                            else:
-                                reply = await via.generate(req)
+                            reply = await limits.attempt(lambda: self.ask(via, req, sink if streams else None))
                         except ProviderError as e:
                             if e.code == 429:
                                 limiter.on_throttled(e.retry_after_s)
+                            if shown and e.retryable:  # cut off mid-stream (a timeout): not retried
+                                raise StreamInterruptedError.after(e) from None
                             raise
                     limiter.on_success()
                     return reply
 
-                reply, attempts = await with_retries(attempt, self.retry)
+                reply, attempts = await with_retries(
+                    attempt, self.retry, clock=limits, label=f"{via.kind} {req.model}",
+                    on_retry=lambda n, e, wait: self.on_retry and self.on_retry(
+                        RetryNotice(via.kind, req.model, n, self.retry.attempts, wait, e)))
         except ProviderError as e:
             self.record_failure(req, info, error=scrub(str(e)) or "", group=group, latency_s=clock.elapsed(),
                                 attempts=e.attempts, row_id=row_id)
@@ -320,14 +371,19 @@ class Engine:
             if row_id is not None:
                 self.budget.withdraw(row_id)
             raise
-        except BaseException as e:  # cancelled, or a bug: the request may have reached the provider
-            if row_id is not None:
+        except BaseException as e:  # cancelled, or a bug: once sent, the request may have reached the provider
+            if row_id is not None and not tried:
+                with suppress(StorageError):
+                    self.record_failure(req, info, error=f"cancelled ({type(e).__name__}) before it was sent; nothing "
+                                                         f"was spent", group=group, row_id=row_id)
+            elif row_id is not None:
                 self.budget.interrupt(row_id, f"interrupted ({type(e).__name__}) while in flight; the provider may "
                                               f"have billed it, so its estimate counts as spent")
             raise
         if on_text is not None and not streams and reply.text:
             on_text(reply.text)  # a backend without streaming: the whole text, once
-        return self.finish(req, info, reply, latency_s=clock.elapsed(), attempts=attempts, group=group, row_id=row_id)
+        return self.finish(req, info, reply, latency_s=clock.elapsed(), attempts=attempts, group=group, row_id=row_id,
+                           checked=True)
 
     # -- finishing, replaying and recording -----------------------------------------------------------
     def metadata(self, req: Request, created: str, response_id: str | None, cost: float, list_cost: float
@@ -346,11 +402,22 @@ class Engine:
         return meta
 
     def finish(self, req: Request, info: registry.ModelInfo, reply: Reply, *, latency_s: float, attempts: int = 1,
-               group: str | None = None, tier: str = "standard", row_id: int | None = None) -> Result:
+               group: str | None = None, tier: str = "standard", row_id: int | None = None,
+               checked: bool = False) -> Result:
         """Turn a backend's Reply into a Result: store its images, cache it (``ok`` only), complete its row.
 
-        ``row_id`` is the call's write-ahead row (paid calls); without it a new row is written.
+        ``row_id`` is the call's write-ahead row (paid calls); without it a new row is written. A reply that
+        did not come through :meth:`ask` (``checked=False``: a batch job's answer) is checked first
+        (:func:`~toolkit.backends.base.check_reply`); one that fails gets an ``error`` row and raises
+        :class:`~toolkit.backends.base.MalformedReplyError`.
         """
+        if not checked:
+            try:
+                reply = check_reply(reply, self.max_reply_bytes, provider=req.backend)
+            except MalformedReplyError as e:
+                self.record_failure(req, info, error=scrub(str(e)) or "", group=group, latency_s=latency_s,
+                                    attempts=attempts, row_id=row_id, tier=tier)
+                raise
         created = now_iso()
         usage = pricing.normalize_usage(reply.usage)
         list_cost = pricing.list_cost(info, usage)
@@ -487,43 +554,3 @@ class Engine:
             self.budget.close(conn, row_id, row)
         with self._lock:
             self._spent += cost_usd
-
-# -- helpers ------------------------------------------------------------------------------------------------
-def as_images(images: Any) -> list[Any]:
-    """The input images of a call as a list: None, one image (path, bytes, PIL, array) or a sequence."""
-    if images is None:
-        return []
-    if isinstance(images, list | tuple):
-        return list(images)
-    if isinstance(images, Iterable) and not isinstance(images, str | bytes | bytearray | memoryview) \
-            and not hasattr(images, "shape") and not hasattr(images, "getpixel"):
-        return list(images)
-    return [images]
-
-
-def check_prompt(prompt: Any) -> None:
-    """Refuse a prompt that cannot be sent, naming the fix."""
-    if not isinstance(prompt, str):
-        raise InputError(f"The prompt must be text (str), got {type(prompt).__name__}.")
-    if not prompt.strip():
-        raise InputError("The prompt is empty. Describe the image you want, or the edit to make.")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InputError(
-            f"The prompt is {len(prompt):,} characters; the limit here is {MAX_PROMPT_CHARS:,} (about 25k tokens). "
-            f"Shorten it: image models follow a focused paragraph better than a long document."
-        )
-    try:
-        prompt.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise InputError(f"The prompt contains text that is not valid Unicode at character {e.start} (a lone "
-                         f"surrogate such as {prompt[e.start]!r}, often from a bad copy-paste); remove it.") from None
-
-
-def image_dims(part: ImagePart) -> tuple[int, int]:
-    """(width, height) of an image part, read from its header."""
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(part.data)) as img:
-        return img.size

@@ -113,7 +113,8 @@ class ProviderError(ToolkitError):
         self.attempts = attempts
         self.retry_after_s = retry_after_s
         self.hint = hint
-        head = f"{provider} returned {code} {status}" if code is not None else f"{provider} could not be reached"
+        reached = NO_CODE_HEADS.get(status or "", "could not be reached")
+        head = f"{provider} returned {code} {status}" if code is not None else f"{provider} {reached}"
         text = f"{head}: {message}"
         if attempts > 1:
             text += f" (after {attempts} attempts)"
@@ -129,6 +130,61 @@ class ProviderError(ToolkitError):
 
 class ModelNotFoundError(ProviderError):
     """The provider does not know the model id (HTTP 404 NOT_FOUND)."""
+
+
+#: How a failure without an HTTP code reads: the provider was reached but answered badly or too slowly, or not.
+NO_CODE_HEADS = {"MALFORMED_RESPONSE": "sent a malformed reply", "TIMEOUT": "did not answer in time",
+                 "DEADLINE_EXCEEDED": "did not answer in time"}
+
+
+class MalformedReplyError(ProviderError):
+    """The provider answered, but the reply cannot be used: not JSON, an unexpected shape, an image that is
+    not an image, token counts that are not numbers, or more than the reply size cap.
+
+    Status ``MALFORMED_RESPONSE``, no HTTP code: retried like a transport failure (a second answer is usually
+    fine), and the message says "malformed reply" rather than "could not be reached".
+
+    >>> str(MalformedReplyError("gemini", "candidates was a dict, not a list")).splitlines()[0]
+    'gemini sent a malformed reply: candidates was a dict, not a list'
+    """
+
+    def __init__(self, provider: str, message: str, *, attempts: int = 1, hint: str | None = None) -> None:
+        hint = hint or ("the provider's answer was damaged or not in the expected form; it is retried. If it "
+                        "keeps happening, check base_url (a proxy or gateway may be rewriting answers).")
+        super().__init__(provider, None, "MALFORMED_RESPONSE", message, attempts=attempts, hint=hint)
+
+
+class AnswerTimeoutError(ProviderError):
+    """No complete answer in time: an attempt ran out of ``timeout_s`` (status ``TIMEOUT``, retried) or the
+    call ran out of ``RetryPolicy.deadline_s`` (status ``DEADLINE_EXCEEDED``, not retried)."""
+
+    def __init__(self, provider: str, status: str, message: str, *, hint: str) -> None:
+        super().__init__(provider, None, status, message, hint=hint)
+
+    @property
+    def retryable(self) -> bool:
+        return self.status != "DEADLINE_EXCEEDED"
+
+
+class StreamInterruptedError(ProviderError):
+    """A stream failed after some of its text had been delivered. Never retried: a retry would deliver
+    the text again (the callback cannot take it back). Run the call again to get a complete answer."""
+
+    @classmethod
+    def after(cls, e: ProviderError) -> StreamInterruptedError:
+        # A retryable error's own hint says "it was retried", which is no longer true here.
+        hint = ("the answer stopped part-way, after some text had been shown, so it was not retried (a retry "
+                "would show the text twice). Run the call again." + (f" {e.hint}" if e.hint and not e.retryable else ""))
+        err = cls(e.provider, e.code, e.status, f"the stream was interrupted: {e.message}",
+                  attempts=e.attempts, retry_after_s=e.retry_after_s, hint=hint)
+        if e.code is None and e.status not in NO_CODE_HEADS:  # it was reached, and stopped part-way
+            err.args = (str(err).replace(f"{e.provider} could not be reached", f"{e.provider} stopped answering "
+                                         f"part-way", 1),)
+        return err
+
+    @property
+    def retryable(self) -> bool:
+        return False
 
 
 RETRYABLE_CODES = frozenset({408, 429, 500, 502, 503, 504, 524, 529})  # 524/529: OpenRouter upstream timeout/overload

@@ -21,6 +21,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .registry import ModelInfo
 
@@ -47,10 +48,46 @@ OVERRIDES: dict[str, dict[str, float | str]] = {
 }
 
 
+#: The largest token count believed (a reply claiming more is malformed, not a bill).
+MAX_TOKENS = 10**9
+
+
 def normalize_usage(usage: Mapping[str, int | None] | None) -> dict[str, int]:
-    """A usage dict with every key of :data:`USAGE_KEYS` present as an int (missing -> 0)."""
-    usage = usage or {}
-    return {k: int(usage.get(k) or 0) for k in USAGE_KEYS}
+    """A usage dict with every key of :data:`USAGE_KEYS` present as an int (missing or None -> 0).
+
+    Counts the network sent as whole floats (``1290.0``) or digit strings (``"1290"``) are accepted. Anything
+    else (text, fractions, negatives, NaN, absurd sizes, a usage that is not a mapping) raises ``ValueError``
+    saying "malformed reply": the Engine turns it into a retried ``MALFORMED_RESPONSE`` error, never a crash.
+
+    >>> normalize_usage({"output_tokens": "1290", "input_tokens": 12.0})["output_tokens"]
+    1290
+    >>> normalize_usage({"output_tokens": "many"})
+    Traceback (most recent call last):
+    ...
+    ValueError: malformed reply: usage output_tokens='many' is not a whole number of tokens
+    """
+    if not usage:
+        return dict.fromkeys(USAGE_KEYS, 0)
+    if not isinstance(usage, Mapping):
+        raise ValueError(f"malformed reply: usage is a {type(usage).__name__}, not a mapping of token counts")
+    out: dict[str, int] = {}
+    for k in USAGE_KEYS:
+        value: Any = usage.get(k)
+        if value is None:
+            out[k] = 0
+            continue
+        count: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            count = value
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            count = int(value)
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            count = int(value.strip())
+        if count is None or not 0 <= count <= MAX_TOKENS:
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+            raise ValueError(f"malformed reply: usage {k}={shown} is not a whole number of tokens")
+        out[k] = count
+    return out
 
 
 def _table_cost(info: ModelInfo, u: Mapping[str, int]) -> float:

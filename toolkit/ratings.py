@@ -203,7 +203,7 @@ JUDGEMENTS_FILE = "judgements.jsonl"
 def record_judgement(home: str | os.PathLike[str], judgement: Judgement) -> None:
     """Append a judgement to ``<home>/judgements.jsonl``."""
     line = json.dumps(dataclasses.asdict(judgement), sort_keys=True) + "\n"
-    fd = os.open(Path(home) / JUDGEMENTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(Path(home) / JUDGEMENTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, line.encode())
     finally:

@@ -202,14 +202,16 @@ CACHE_ENTRY_FIELDS: dict[str, tuple[bool, str]] = {
 }
 IMAGE_REF_FIELDS = ("sha256", "mime", "path", "size")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_IMAGE_MIME = re.compile(r"image/[a-z0-9][a-z0-9.+-]{0,62}")
+#: The image MIME types the toolkit stores, and their file extensions: one list for the store, pack import,
+#: reply checks and every HTML attribute a MIME type reaches.
+IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 _PART_FIELDS = frozenset({"text", "image", "thought", "sig"})
 
 
 def check_cache_entry(entry: Any) -> None:
     """Check one cache entry against the schema (:data:`CACHE_ENTRY_FIELDS`); ``ValueError`` names the field.
 
-    Refs are ``{"sha256": 64 lowercase hex, "mime": "image/...", "path": "images/<2 hex>/<sha256>.<ext>",
+    Refs are ``{"sha256": 64 lowercase hex, "mime": a known image type (IMAGE_EXTENSIONS), "path": "images/<2 hex>/<sha256>.<ext>",
     "size": int >= 0}`` (the store checks the MIME type against the ones it knows and builds the path itself).
     A stored part (``model_turn``) is ``{"text": str}`` or ``{"image": ref}`` (a ref equal to one of ``files``),
     with an optional ``"thought": bool`` and ``"sig": base64 str``. Unknown fields are refused.
@@ -281,7 +283,7 @@ def check_image_ref(ref: Any, where: str = "ref") -> None:
     sha, mime, path = ref["sha256"], ref["mime"], ref["path"]
     if not isinstance(sha, str) or not _SHA256_HEX.fullmatch(sha):
         raise ValueError(f"{where}.sha256: not a sha256 image hash (64 lowercase hex digits): {_show(sha)}")
-    if not isinstance(mime, str) or not _IMAGE_MIME.fullmatch(mime):
+    if not isinstance(mime, str) or mime not in IMAGE_EXTENSIONS:
         raise ValueError(f"{where}.mime: not an image MIME type: {_show(mime)}")
     if not isinstance(path, str) or not re.fullmatch(rf"images/{sha[:2]}/{sha}\.[a-z0-9]{{1,8}}", path):
         raise ValueError(f"{where}.path: not the stored form images/{sha[:2]}/{sha[:12]}...<ext>: {_show(path)}")

@@ -11,6 +11,10 @@ Status vocabulary (``Result.status``):
                 ``n > 1``, some requests failed (``errors`` lists them) while others succeeded.
 
 Blocked, no-image and text-only replies are Results, never exceptions.
+
+Showing a Result never raises: an image whose bytes cannot be decoded (a damaged file, junk stored by an older
+version) is left out of ``images``, listed in ``unreadable`` and shown as an "unreadable image" placeholder by
+``repr``, ``caption()`` and ``_repr_html_``.
 """
 
 from __future__ import annotations
@@ -52,9 +56,12 @@ class Result:
     Attributes
     ----------
     images : list[PIL.Image.Image]
-        Decoded output images (decoded lazily on first access).
+        Decoded output images (decoded lazily on first access); an output that cannot be decoded is left
+        out and described in ``unreadable``.
     image : PIL.Image.Image | None
-        The first image, or None.
+        The first decodable image, or None.
+    unreadable : list[str]
+        One line per output image that cannot be decoded (empty when all can).
     text : str
         The model's text reply (thoughts excluded).
     usage : dict
@@ -96,22 +103,37 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
     source: str | None = None  # a cache hit's origin: None (recorded in this home) or "pack:<name>@<hash>"
     _decoded: list[Image.Image] | None = field(default=None, repr=False)
+    _undecodable: list[str] = field(default_factory=list, repr=False)
 
     # -- images ---------------------------------------------------------------------------------------
     @property
     def images(self) -> list[Image.Image]:
         if self._decoded is None:
             decoded: list[Image.Image] = []
-            for out in self.outputs:
-                img = Image.open(io.BytesIO(out.data))
-                img.load()
+            problems: list[str] = []
+            for i, out in enumerate(self.outputs, start=1):
+                try:
+                    img = Image.open(io.BytesIO(out.data))
+                    img.load()
+                except Exception as e:  # damaged bytes: described, never raised from a display
+                    problems.append(f"image {i} ({out.mime}, {out.size_bytes:,} bytes) cannot be decoded: "
+                                    f"{type(e).__name__}")
+                    continue
                 decoded.append(img)
+            self._undecodable = problems
             self._decoded = decoded
         return self._decoded
 
     @property
     def image(self) -> Image.Image | None:
-        return self.images[0] if self.outputs else None
+        images = self.images
+        return images[0] if images else None
+
+    @property
+    def unreadable(self) -> list[str]:
+        """One line per output image whose bytes cannot be decoded (empty when every image can)."""
+        self.images  # noqa: B018 (decodes once, filling the list)
+        return list(self._undecodable)
 
     @property
     def ok(self) -> bool:
@@ -166,8 +188,9 @@ class Result:
         """One line: model, size, dollars, seconds, status."""
         size = ""
         if self.outputs:
-            w, h = _image_size(self.outputs[0])
-            size = f" · {w}×{h}" + (f" ×{len(self.outputs)}" if len(self.outputs) > 1 else "")
+            dims = _image_size(self.outputs[0])
+            size = (f" · {dims[0]}×{dims[1]}" if dims else " · unreadable image") + (
+                f" ×{len(self.outputs)}" if len(self.outputs) > 1 else "")
         cost = f"${self.cost_usd:.4f}"
         if self.list_cost_usd and abs(self.list_cost_usd - self.cost_usd) > 1e-12:
             cost += f" (list ${self.list_cost_usd:.4f})"
@@ -184,9 +207,10 @@ class Result:
             f"images={len(self.outputs)}",
         ]
         if self.outputs:
-            w, h = _image_size(self.outputs[0])
+            dims = _image_size(self.outputs[0])
             kb = sum(o.size_bytes for o in self.outputs) / 1024
-            bits.append(f"size={w}x{h} {self.outputs[0].mime} {kb:.0f} kB")
+            shown = f"{dims[0]}x{dims[1]}" if dims else "unreadable image,"
+            bits.append(f"size={shown} {self.outputs[0].mime} {kb:.0f} kB")
         bits += [
             f"tokens(in={u.get('input_tokens', 0)}, out={u.get('output_tokens', 0)}, "
             f"image_out={u.get('output_image_tokens', 0)}, thoughts={u.get('thought_tokens', 0)})",
@@ -202,13 +226,21 @@ class Result:
     def _repr_html_(self) -> str:
         figures = []
         for img in self.images:
-            uri = thumbnail_data_uri(img)
+            try:
+                uri = thumbnail_data_uri(img)
+            except Exception:  # an image Pillow opened but cannot re-encode: the placeholder below says so
+                continue
             figures.append(
                 f'<img src="{uri}" style="max-width:{min(512, img.width)}px;height:auto;'
                 f'border:1px solid #ddd;border-radius:4px;margin:2px"/>'
             )
         body = "".join(figures)
-        if not figures:
+        if len(figures) < len(self.outputs):
+            missing = len(self.outputs) - len(figures)
+            body += (f'<div style="padding:8px 12px;border-left:4px solid #b00020;background:#fafafa">'
+                     f'<b>unreadable image</b>: {missing} of {len(self.outputs)} image(s) cannot be decoded '
+                     f'({html.escape("; ".join(self.unreadable) or "cannot be shown")})</div>')
+        elif not figures:
             colour = {"blocked": "#b00020", "error": "#b00020"}.get(self.status, "#8a6d00")
             body = (
                 f'<div style="padding:8px 12px;border-left:4px solid {colour};background:#fafafa">'
@@ -275,9 +307,13 @@ def thumbnail_data_uri(img: Image.Image, max_side: int = 512) -> str:
     return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode()}"
 
 
-def _image_size(out: OutputImage) -> tuple[int, int]:
-    with Image.open(io.BytesIO(out.data)) as img:  # header only: no pixel decode
-        return img.size
+def _image_size(out: OutputImage) -> tuple[int, int] | None:
+    """(width, height) from the header (no pixel decode); None when the bytes are not a readable image."""
+    try:
+        with Image.open(io.BytesIO(out.data)) as img:
+            return img.size
+    except Exception:
+        return None
 
 
 def _short(text: str, n: int) -> str:

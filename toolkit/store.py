@@ -39,6 +39,7 @@ from .errors import ConfigError, StorageError
 from .records import (
     BATCH_COLUMNS,
     CALL_COLUMNS,
+    IMAGE_EXTENSIONS,
     BatchJobRow,
     CallRow,
     ChatTurnRow,
@@ -47,7 +48,7 @@ from .records import (
     encode_value,
 )
 
-EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+EXTENSIONS = IMAGE_EXTENSIONS  # known image MIME type -> file extension (defined with the records)
 SHA256 = re.compile(r"[0-9a-f]{64}")
 DIR_MODE = 0o700
 """Mode of the folders the toolkit creates in a home (POSIX)."""
@@ -364,10 +365,12 @@ class Store:
         return row is not None and (row[0] is None or row[0] in sources)
 
     def put_cache(self, conn: sqlite3.Connection, key: str, backend: str, model: str, entry: Mapping[str, Any],
-                  created: str, source: str | None = None) -> None:
-        """Write a cache entry inside an open :meth:`transaction` (``source``: None when recorded here)."""
-        conn.execute("INSERT OR REPLACE INTO cache (key, created, backend, model, entry, source) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", (key, created, backend, model, json.dumps(entry), source))
+                  created: str, source: str | None = None, *, replace: bool = True) -> None:
+        """Write a cache entry inside an open :meth:`transaction` (``source``: None when recorded here);
+        ``replace=False`` keeps an entry already there (an import never displaces an answer recorded here)."""
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        conn.execute(f"{verb} INTO cache (key, created, backend, model, entry, source) VALUES (?, ?, ?, ?, ?, ?)",
+                     (key, created, backend, model, json.dumps(entry), source))
 
     def cache_put(self, key: str, backend: str, model: str, entry: Mapping[str, Any], created: str,
                   source: str | None = None) -> None:

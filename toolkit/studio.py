@@ -20,9 +20,10 @@ from .budget import Budget, check_cap
 from .callbacks import TextSink, print_delta
 from .chat import Chat
 from .compare import Plan, Study, build_plan
-from .engine import Engine, as_images
+from .engine import Engine
 from .errors import ConfigError, InputError, OptionError
 from .images import DEFAULT_MAX_SIDE
+from .inputs import as_images
 from .ledger import Ledger
 from .options import CallOptions, options_doc, split_call_options
 from .ratelimit import RateLimit, RateLimiter
@@ -64,9 +65,14 @@ class Studio:
         sending. See :class:`~toolkit.budget.Budget`.
     seat : str, optional
         A named seat with its own cap and spend inside the home (a workshop seat).
-    api_version, timeout_s, retry, concurrency, max_input_side, simulated_latency_s
-        Gemini API version (default ``v1beta``), per-request timeout, :class:`~toolkit.runner.RetryPolicy`,
-        concurrent requests, the longest input side before downscaling, the simulator's seconds per call.
+    timeout_s, retry
+        ``timeout_s``: seconds one attempt may take, first to last byte (default 150; 4K on a Pro model takes
+        up to about 2 minutes); the whole call, retries included, is bounded by ``retry.deadline_s``
+        (:class:`~toolkit.runner.RetryPolicy`, default 300 s). Each retry is logged and passed to
+        ``studio.engine.on_retry``; the final error names the limit that fired.
+    api_version, concurrency, max_input_side, simulated_latency_s
+        Gemini API version (default ``v1beta``), concurrent requests, the longest input side before
+        downscaling, the simulator's seconds per call.
     rate_limit : RateLimit or dict of model id -> RateLimit, optional
         Client-side requests per minute and concurrent requests per model, shared through the home.
     replay, replay_strict
@@ -88,7 +94,7 @@ class Studio:
     def __init__(self, backend: str | Backend = "auto", model: str | None = None, api_key: str | None = None,
                  base_url: str | None = None, home: str | os.PathLike[str] | None = None,
                  budget_usd: float | None = None, *, seat: str | None = None, api_version: str | None = None,
-                 timeout_s: float = 180.0, retry: RetryPolicy | None = None, concurrency: int = 8,
+                 timeout_s: float = 150.0, retry: RetryPolicy | None = None, concurrency: int = 8,
                  max_input_side: int = DEFAULT_MAX_SIDE, simulated_latency_s: float = 0.0,
                  rate_limit: RateLimit | dict[str, RateLimit] | None = None,
                  replay: str | os.PathLike[str] | None = None, replay_strict: bool = False,

@@ -63,7 +63,7 @@ def test_success_records_the_flat_price_beside_the_gemini_estimate(studio, serve
     assert submit.headers["authorization"] == "<redacted>"
     assert submit.json == {"prompt": "a lighthouse at dusk", "num_images": 1, "output_format": "jpeg",
                            "aspect_ratio": "16:9", "resolution": "0.5K"}
-    assert float(submit.headers["x-fal-request-timeout"]) == 180.0
+    assert float(submit.headers["x-fal-request-timeout"]) == studio.engine.timeout_s  # the Studio's timeout_s
     actions = [q.action for q in server.requests]
     assert actions[0] == "submit" and "status" in actions and actions[-2:] == ["result", "file"]
     # The CDN download does not carry the key to another host.

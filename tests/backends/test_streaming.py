@@ -10,8 +10,8 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 import toolkit as tk
-from toolkit.backends.gemini import StreamInterruptedError
 from toolkit.backends.gemini_wire import merge_stream, parse_response, text_deltas
+from toolkit.errors import StreamInterruptedError
 from toolkit.testing import FakeGeminiServer, FakeOpenRouterServer, Outcome
 from toolkit.widgets import Playground
 

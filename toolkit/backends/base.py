@@ -1,4 +1,9 @@
-"""The backend protocol and the normalised reply every backend returns.
+"""The backend protocol, the normalised reply every backend returns, and the one check every reply passes.
+
+The network can send anything. :func:`check_reply` is what the Engine runs on every reply inside each attempt,
+before anything is stored or cached: image bytes that are not an image, a reply over
+:data:`MAX_REPLY_IMAGE_BYTES`, token counts that are not numbers. A reply that fails it is a
+:class:`MalformedReplyError` (``MALFORMED_RESPONSE``): retried like a transport failure, then raised.
 
 Batch mode is optional: a backend that can run requests through a provider's batch API also implements
 :class:`BatchBackend` (``submit_batch`` / ``poll_batch`` / ``cancel_batch``) and reports on a job with a
@@ -7,11 +12,26 @@ Batch mode is optional: a backend that can run requests through a provider's bat
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import ProviderError
+from .. import pricing
+from ..errors import MalformedReplyError, ProviderError
+from ..images import MAX_PIXELS, sniff_mime
 from ..request import ImagePart, Request, Turn
+from ..result import STATUSES
+from ..secrets import scrub
+
+#: The most image bytes one reply may carry (final and interim images together): 64 MiB. The largest real
+#: answer, a 4096x4096 PNG from a Pro image model, is 10-30 MB; 48 MiB is even an uncompressed 4K RGB image.
+#: Larger replies are refused as malformed before they are decoded, hashed, stored or cached.
+MAX_REPLY_IMAGE_BYTES = 64 * 1024 * 1024
+#: Formats :func:`check_reply` accepts from the header alone (Pillow needs a plugin to open them).
+_PLUGIN_FORMATS = frozenset({"image/heic", "image/heif", "image/avif"})
 
 # Provider finish reasons that mean "refused" rather than "failed to draw".
 BLOCK_REASONS = frozenset({
@@ -47,6 +67,112 @@ class Reply:
     model_version: str | None = None
     model_turn: Turn | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def as_provider_error(provider: str, e: BaseException) -> ProviderError:
+    """An exception a backend let through, as a ProviderError: a transport failure (``OSError``: timeouts,
+    dropped connections) stays one; anything else (KeyError, TypeError, ValueError, a pydantic
+    ValidationError, ...) arose reading the answer and is a :class:`MalformedReplyError`. The exception's type
+    name is kept, its message scrubbed and shortened.
+
+    >>> as_provider_error("gemini", KeyError(0)).status, as_provider_error("gemini", ConnectionResetError()).status
+    ('MALFORMED_RESPONSE', 'ConnectionResetError')
+    """
+    detail = scrub(str(e)) or ""
+    detail = detail if len(detail) <= 300 else detail[:299] + "…"
+    name = type(e).__name__
+    if isinstance(e, OSError):
+        return ProviderError(provider, None, name, detail or name,
+                             hint="check the network, the base_url and the timeout (Studio(timeout_s=...)).")
+    return MalformedReplyError(provider, f"it could not be read ({name}{': ' + detail if detail else ''})")
+
+
+def check_encoded_size(chars: int, provider: str, max_bytes: int | None = None) -> None:
+    """Refuse base64 image data of ``chars`` characters (a whole reply's) that would decode past ``max_bytes``
+    (default :data:`MAX_REPLY_IMAGE_BYTES`), before decoding it."""
+    max_bytes = MAX_REPLY_IMAGE_BYTES if max_bytes is None else max_bytes
+    if chars * 3 // 4 > max_bytes:
+        raise MalformedReplyError(provider, f"its images add up to about {chars * 3 // 4 / 2**20:.1f} MB, more than "
+                                            f"the {max_bytes / 2**20:g} MB a reply may carry (MAX_REPLY_IMAGE_BYTES)")
+
+
+def _image_problem(data: bytes, declared: str) -> tuple[str | None, str | None]:
+    """(problem, sniffed MIME type) of image bytes, read from the header only (never decoded)."""
+    sniffed = sniff_mime(data)
+    if sniffed is None:
+        return (f"{len(data):,} bytes declared {declared!r} that are not an image (they begin "
+                f"{bytes(data[:8]).hex(' ') or 'with nothing'})"), None
+    if sniffed in _PLUGIN_FORMATS:
+        return None, sniffed
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixel count is checked below
+            with Image.open(io.BytesIO(data)) as img:  # lazy: reads the header only
+                w, h = img.size
+    except Exception as e:
+        return f"a {sniffed} whose header cannot be read ({type(e).__name__})", sniffed
+    if w < 1 or h < 1 or w * h > MAX_PIXELS:
+        return f"a {sniffed} of impossible size {w}x{h}", sniffed
+    return None, sniffed
+
+
+def check_reply(reply: Reply, max_bytes: int = MAX_REPLY_IMAGE_BYTES, *, provider: str = "the provider") -> Reply:
+    """Check a backend's reply before anything of it is stored or cached; returns it (image types corrected to
+    what the bytes are), or raises :class:`MalformedReplyError`.
+
+    Checked, cheaply (headers only, no pixel decode): the status is one of :data:`toolkit.result.STATUSES`;
+    every image, final or interim, is an image whose header gives a sane size; all images together stay under
+    ``max_bytes``; the usage holds whole token counts (:func:`toolkit.pricing.normalize_usage`) and a reported
+    ``cost_usd`` is a finite number >= 0.
+    """
+    if reply.status not in STATUSES:
+        raise MalformedReplyError(provider, f"status {reply.status!r} is not one of {', '.join(STATUSES)}")
+    try:
+        usage = pricing.normalize_usage(reply.usage)
+    except (TypeError, ValueError, AttributeError) as e:
+        raise MalformedReplyError(provider, f"its usage could not be read ({(scrub(str(e)) or '')[:200]})") from None
+    cost = reply.extra.get("cost_usd") if isinstance(reply.extra, dict) else None
+    if cost is not None:
+        try:
+            ok = isinstance(cost, int | float | str) and not isinstance(cost, bool) and math.isfinite(float(cost)) \
+                and float(cost) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise MalformedReplyError(provider, f"its cost {(scrub(repr(cost)) or '')[:60]} is not a number of dollars")
+    finals = list(reply.images)
+    final_shas = {im.sha256 for im in finals if im.sha256}
+    interim = [p for p in (reply.model_turn.parts if reply.model_turn else ())
+               if isinstance(p, ImagePart) and p.sha256 not in final_shas and all(p.data is not im.data for im in finals)]
+    total = sum(len(im.data) for im in finals) + sum(len(p.data) for p in interim)
+    if total > max_bytes:
+        raise MalformedReplyError(provider, f"its images add up to {total / 2**20:.1f} MB, more than the "
+                                            f"{max_bytes / 2**20:g} MB a reply may carry (MAX_REPLY_IMAGE_BYTES)")
+    fixed: dict[str, str] = {}  # sha256 -> the type the bytes really are
+    images = []
+    for i, im in enumerate(finals, start=1):
+        problem, sniffed = _image_problem(im.data, im.mime)
+        if problem is not None:
+            raise MalformedReplyError(provider, f"image {i} of {len(finals)} is {problem}")
+        if sniffed is not None and sniffed != im.mime:
+            im = ReplyImage(im.data, sniffed, im.sha256)
+            if im.sha256:
+                fixed[im.sha256] = sniffed
+        images.append(im)
+    for p in interim:
+        if p.mime.startswith("image/") or p.thought:
+            problem, sniffed = _image_problem(p.data, p.mime)
+            if problem is not None:
+                raise MalformedReplyError(provider, f"an interim image of the answer is {problem}")
+            if sniffed is not None and sniffed != p.mime:
+                fixed[p.sha256] = sniffed
+    turn = reply.model_turn
+    if turn is not None and fixed:
+        turn = Turn(turn.role, tuple(dataclasses.replace(p, mime=fixed[p.sha256])
+                                     if isinstance(p, ImagePart) and p.sha256 in fixed else p for p in turn.parts))
+    return dataclasses.replace(reply, images=images, usage=usage, model_turn=turn)
 
 
 def classify(finish_reason: str | None, block_reason: str | None, has_image: bool) -> str:

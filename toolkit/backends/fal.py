@@ -48,16 +48,17 @@ import io
 import logging
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from .. import pricing, registry
-from ..errors import ConfigError, ModelNotFoundError, OptionError, ProviderError
+from ..errors import ConfigError, MalformedReplyError, ModelNotFoundError, OptionError, ProviderError
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, register, scrub
-from .base import Reply, ReplyImage
+from .base import MAX_REPLY_IMAGE_BYTES, Reply, ReplyImage
 from .gemini import check_base_url
 from .openrouter import decode_data_url, sniff_mime
 
@@ -194,7 +195,7 @@ class FalBackend:
     spends_money: ClassVar[bool] = True
 
     def __init__(self, api_key: str | Secret | None = None, *, base_url: str | None = None,
-                 timeout_s: float = 180.0, output_format: str | None = None,
+                 timeout_s: float = 150.0, output_format: str | None = None,
                  on_progress: Callable[[str], None] | None = None, poll_interval_s: float = 0.25) -> None:
         import fal_client
 
@@ -336,7 +337,7 @@ class FalBackend:
 
     async def _images(self, output: Any, rid: str) -> list[ReplyImage]:
         if not isinstance(output, dict):
-            raise ProviderError("fal", None, "MALFORMED_RESPONSE", f"job {rid}: the result was not a JSON object")
+            raise MalformedReplyError("fal", f"job {rid}: the result was not a JSON object")
         out = []
         for item in output.get("images") or []:
             url = item.get("url") if isinstance(item, dict) else None
@@ -346,13 +347,13 @@ class FalBackend:
                 try:
                     data, mime = decode_data_url(url)
                 except ValueError as e:
-                    raise ProviderError("fal", None, "MALFORMED_RESPONSE", f"job {rid}: {e}") from None
+                    raise MalformedReplyError("fal", f"job {rid}: {e}") from None
             else:
                 # CDN files are public: fetched without the fal key, which must not leave for another host.
                 data, declared = await _idempotent(functools.partial(asyncio.to_thread, _download, url, self.timeout_s))
                 mime = sniff_mime(data, item.get("content_type") or declared)
             if not mime.startswith("image/"):
-                raise ProviderError("fal", None, "MALFORMED_RESPONSE", f"job {rid}: an output was {mime}, not an image")
+                raise MalformedReplyError("fal", f"job {rid}: an output was {mime}, not an image")
             part = ImagePart.from_bytes(data, mime)
             out.append(ReplyImage(data, mime, part.sha256))
         return out
@@ -409,10 +410,27 @@ def _dims(part: ImagePart) -> tuple[int, int]:
         return img.size
 
 
-def _download(url: str, timeout_s: float) -> tuple[bytes, str | None]:
+def _download(url: str, timeout_s: float, max_bytes: int = MAX_REPLY_IMAGE_BYTES) -> tuple[bytes, str | None]:
+    """GET an output file: at most ``max_bytes`` (a larger one is a malformed reply, refused while reading),
+    within ``timeout_s`` as a whole (a server that drips bytes cannot hold the worker thread longer)."""
+    deadline = time.monotonic() + timeout_s
     req = urllib.request.Request(url, headers={"User-Agent": "flash-image-toolkit"})
     with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-        return resp.read(), resp.headers.get_content_type()
+        declared = resp.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            raise MalformedReplyError("fal", f"an output file is {int(declared) / 2**20:.0f} MB, more than the "
+                                             f"{max_bytes / 2**20:g} MB a reply may carry (MAX_REPLY_IMAGE_BYTES)")
+        chunks, size = [], 0
+        while chunk := resp.read(1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise MalformedReplyError("fal", f"an output file is larger than the {max_bytes / 2**20:g} MB a "
+                                                 f"reply may carry (MAX_REPLY_IMAGE_BYTES)")
+            if time.monotonic() > deadline:
+                raise ProviderError("fal", None, "TIMEOUT", f"downloading an output file took longer than "
+                                    f"{timeout_s:g} s", hint=_hint(None, None))
+            chunks.append(chunk)
+        return b"".join(chunks), resp.headers.get_content_type()
 
 
 def _inference_time(status: Any) -> float | None:
@@ -506,6 +524,8 @@ def _hint(code: int | None, kind: str | None) -> str:
     if code >= 500:
         return (f"fal's infrastructure failed{f' ({kind})' if kind else ''}; fal's queue already retried it and it "
                 f"was retried here too. Try again later.")
+    if code == 408:
+        return "fal timed out waiting for the request; it was retried."
     return f"see the message above; HTTP {code} is not retried."
 
 
@@ -541,5 +561,5 @@ def _to_provider_error(e: Exception, model: str | None, *, submitted: bool) -> P
         name = type(e).__name__
         return ProviderError("fal", None, name, scrub(str(e)) or name, hint=_hint(None, None))
     if isinstance(e, ValueError | KeyError) and e.__class__.__name__ in ("JSONDecodeError", "KeyError"):
-        return ProviderError("fal", None, "MALFORMED_RESPONSE", f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
+        return MalformedReplyError("fal", f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
     return None

@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from ..errors import ConfigError, ProviderError
+from ..errors import ConfigError, MalformedReplyError, ProviderError, StreamInterruptedError
 from ..request import Options, Request
 from ..secrets import Secret
 from .base import BatchStatus, Reply
@@ -86,23 +86,6 @@ def check_base_url(url: str, what: str = "base_url") -> str:
             f"'https://generativelanguage.googleapis.com' or 'http://127.0.0.1:8080'."
         )
     return url
-
-
-class StreamInterruptedError(ProviderError):
-    """A stream failed after some of its text had been delivered. Never retried: a retry would deliver
-    the text again (the callback cannot take it back). Run the call again to get a complete answer."""
-
-    @classmethod
-    def after(cls, e: ProviderError) -> StreamInterruptedError:
-        # A retryable error's own hint says "it was retried", which is no longer true here.
-        hint = ("the answer stopped part-way, after some text had been shown, so it was not retried (a retry "
-                "would show the text twice). Run the call again." + (f" {e.hint}" if e.hint and not e.retryable else ""))
-        return cls(e.provider, e.code, e.status, f"the stream was interrupted: {e.message}",
-                   attempts=e.attempts, retry_after_s=e.retry_after_s, hint=hint)
-
-    @property
-    def retryable(self) -> bool:
-        return False
 
 
 class GenerateContentBackend:
@@ -184,11 +167,10 @@ class GenerateContentBackend:
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
-            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE",
-                                f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
+            raise MalformedReplyError(self.kind, f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
         if not isinstance(body, dict):
-            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "the reply was not a JSON object")
-        return parse_response(body)
+            raise MalformedReplyError(self.kind, "the reply was not a JSON object")
+        return parse_response(body, provider=self.kind)
 
     async def generate_stream(self, request: Request, on_text: Callable[[str], None]) -> Reply:
         """Answer one request over ``streamGenerateContent`` (SSE), calling ``on_text`` with each text delta.
@@ -220,8 +202,8 @@ class GenerateContentBackend:
                 raise
             raise (StreamInterruptedError.after(mapped) if delivered else mapped) from None
         if not chunks:
-            raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "the stream ended without any event")
-        return parse_response(merge_stream(chunks))
+            raise MalformedReplyError(self.kind, "the stream ended without any event")
+        return parse_response(merge_stream(chunks), provider=self.kind)
 
     async def _stream_chunks(self, request: Request) -> AsyncIterator[dict[str, Any]]:
         """Each SSE event of the answer as a wire-JSON dict (see :attr:`raw_stream_json`)."""
@@ -236,7 +218,7 @@ class GenerateContentBackend:
             async for event in events:
                 body = json.loads(event.body) if event.body else {}
                 if not isinstance(body, dict):
-                    raise ProviderError(self.kind, None, "MALFORMED_RESPONSE", "a stream event was not a JSON object")
+                    raise MalformedReplyError(self.kind, "a stream event was not a JSON object")
                 yield body
             return
         stream = await self._client.aio.models.generate_content_stream(
@@ -275,7 +257,8 @@ class GeminiBackend(GenerateContentBackend):
     api_version : str, optional
         Default ``"v1beta"`` (see the module docstring).
     timeout_s : float
-        Per-request timeout (the SDK takes milliseconds; we convert).
+        The HTTP client's timeout (the SDK takes milliseconds; we convert). It is an idle timeout; the Engine
+        also cuts every attempt off at the Studio's ``timeout_s`` as a whole.
     batch_inline_limit_bytes : int
         :meth:`submit_batch` sends a job inline while its serialised requests stay under this size, and as
         an uploaded JSONL file otherwise (default :data:`~toolkit.backends.gemini_batch.BATCH_INLINE_LIMIT_BYTES`).
@@ -297,7 +280,7 @@ class GeminiBackend(GenerateContentBackend):
         *,
         base_url: str | None = None,
         api_version: str | None = None,
-        timeout_s: float = 180.0,
+        timeout_s: float = 150.0,
         batch_inline_limit_bytes: int = BATCH_INLINE_LIMIT_BYTES,
     ) -> None:
         from google import genai

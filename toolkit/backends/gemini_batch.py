@@ -27,10 +27,10 @@ import io
 import json
 from typing import Any, NoReturn
 
-from ..errors import ProviderError
+from ..errors import MalformedReplyError, ProviderError
 from ..request import Request
 from ..secrets import scrub
-from .base import TERMINAL_JOB_STATES, BatchStatus, Reply
+from .base import TERMINAL_JOB_STATES, BatchStatus, Reply, as_provider_error, check_reply
 from .gemini_wire import (
     gemini_hint,
     json_field,
@@ -121,12 +121,21 @@ def batch_status(job_name: str, op: dict[str, Any]) -> BatchStatus:
 def batch_answer(entry: dict[str, Any], model: str | None) -> Reply | ProviderError:
     """One ``{"response"}`` / ``{"error"}`` entry of a batch's output -> Reply or ProviderError.
 
+    A response that cannot be read, or fails :func:`~toolkit.backends.base.check_reply`, is a
+    :class:`~toolkit.backends.base.MalformedReplyError` for that request alone.
+
     >>> batch_answer({"error": {"code": 8, "message": "quota"}}, None).status
     'RESOURCE_EXHAUSTED'
     """
     response = json_field(entry, "response")
     if isinstance(response, dict):
-        return parse_response(response)
+        # one odd answer fails its own cell, never the whole collection (the Engine's check, done here)
+        try:
+            return check_reply(parse_response(response))
+        except ProviderError as e:
+            return e
+        except Exception as e:  # KeyError, TypeError, ValueError, ...: an answer of an unexpected shape
+            return as_provider_error("gemini", e)
     raw_error = json_field(entry, "error")
     err: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
     raw_code = err.get("code")
@@ -228,7 +237,7 @@ async def submit_job(client: Any, requests: list[Request], display_name: str, *,
     except Exception as e:
         _raise_mapped(e, model)
     if not job.name:
-        raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the batch job was created without a name")
+        raise MalformedReplyError("gemini", "the batch job was created without a name")
     return str(job.name)
 
 
@@ -241,7 +250,7 @@ async def fetch_operation(client: Any, job_name: str, *, raw_json: bool = True) 
         response = await request("get", name, {})
         body = json.loads(response.body) if response.body else {}
         if not isinstance(body, dict):
-            raise ProviderError("gemini", None, "MALFORMED_RESPONSE", "the batch job was not a JSON object")
+            raise MalformedReplyError("gemini", "the batch job was not a JSON object")
         return body
     job = await client.aio.batches.get(name=job_name)
     return operation_from_typed(job)

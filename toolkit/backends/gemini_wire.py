@@ -28,10 +28,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import registry
-from ..errors import ModelNotFoundError, OptionError, ProviderError
+from ..errors import RETRYABLE_CODES, MalformedReplyError, ModelNotFoundError, OptionError, ProviderError
 from ..request import ImagePart, Options, Request, TextPart, Turn
 from ..secrets import scrub
-from .base import Reply, ReplyImage, classify
+from .base import Reply, ReplyImage, check_encoded_size, classify
 
 #: A ``Fix:`` line writer: ``hint(code, status, message, model)``.
 HintFn = Callable[[int | None, str | None, str, str | None], str | None]
@@ -208,8 +208,12 @@ def parse_usage(meta: Any) -> dict[str, int]:
     }
 
 
-def parse_response(body: dict[str, Any]) -> Reply:
+def parse_response(body: dict[str, Any], *, provider: str = "gemini") -> Reply:
     """A ``GenerateContentResponse`` (wire JSON) -> :class:`Reply`.
+
+    A reply whose base64 image data would decode past :data:`~toolkit.backends.base.MAX_REPLY_IMAGE_BYTES`
+    is refused (:class:`~toolkit.backends.base.MalformedReplyError`, naming ``provider``) before any of it is
+    decoded. Other odd shapes raise what reading them raises; the Engine reports those as malformed replies.
 
     The image is the LAST non-thought ``inlineData`` part: thinking models send interim thought images,
     and "the last image within Thinking is also the final rendered image"
@@ -242,6 +246,8 @@ def parse_response(body: dict[str, Any]) -> Reply:
     finish = json_field(cand, "finishReason", "finish_reason")
     finish_message = json_field(cand, "finishMessage", "finish_message")
     parts = json_field(json_field(cand, "content") or {}, "parts") or []
+    inline_data = (json_field(json_field(p, "inlineData", "inline_data"), "data") for p in parts)
+    check_encoded_size(sum(len(d) for d in inline_data if isinstance(d, str)), provider)
     turn_parts: list[TextPart | ImagePart] = []
     texts: list[str] = []
     final: ReplyImage | None = None
@@ -374,7 +380,9 @@ def gemini_hint(code: int | None, status: str | None, message: str, model: str |
     if code == 400:
         return ("the provider refused the request as invalid (not retried). Check the options against "
                 "tk.models_table() and the message above; a chat rebuilt by hand may miss thought signatures.")
-    return f"see the provider's message above; HTTP {code} is {'retried' if code in (408, 429) else 'not retried'}."
+    if code in RETRYABLE_CODES:
+        return f"the service, or a gateway in front of it, failed (HTTP {code}); this is retried."
+    return f"see the provider's message above; HTTP {code} is not retried."
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -414,8 +422,7 @@ def to_provider_error(e: Exception, model: str | None, *, provider: str = "gemin
     if isinstance(e, genai_errors.UnknownApiResponseError) or e.__class__.__name__ in (
         "JSONDecodeError", "ValidationError"
     ):
-        return ProviderError(provider, None, "MALFORMED_RESPONSE",
-                             f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}", hint=None)
+        return MalformedReplyError(provider, f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
     if isinstance(e, _transport_errors()):
         name = type(e).__name__
         text = scrub(str(e)) or name

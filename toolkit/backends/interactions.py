@@ -50,10 +50,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, ModelNotFoundError, ProviderError, RequestWithdrawn
+from ..errors import ConfigError, MalformedReplyError, ModelNotFoundError, ProviderError, RequestWithdrawn
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, scrub
-from .base import Reply, ReplyImage
+from .base import Reply, ReplyImage, check_encoded_size
 from .gemini import DEFAULT_API_VERSION
 from .gemini_wire import decode_b64, retry_delay_s
 from .gemini_wire import to_provider_error as generate_content_error
@@ -184,7 +184,7 @@ class InteractionsBackend:
     spends_money: ClassVar[bool] = True
 
     def __init__(self, api_key: str | Secret, *, base_url: str | None = None, api_version: str | None = None,
-                 timeout_s: float = 180.0) -> None:
+                 timeout_s: float = 150.0) -> None:
         from google import genai
         from google.genai import types
 
@@ -247,10 +247,9 @@ class InteractionsBackend:
         try:
             parsed = json.loads(data) if data else {}
         except ValueError:
-            raise ProviderError(PROVIDER, None, "MALFORMED_RESPONSE",
-                                f"the interaction reply was not valid JSON ({len(data)} bytes)") from None
+            raise MalformedReplyError(PROVIDER, f"the interaction reply was not valid JSON ({len(data)} bytes)") from None
         if not isinstance(parsed, dict):
-            raise ProviderError(PROVIDER, None, "MALFORMED_RESPONSE", "the interaction reply was not a JSON object")
+            raise MalformedReplyError(PROVIDER, "the interaction reply was not a JSON object")
         reply = parse_interaction(parsed)
         note = getattr(request, "note", None)
         if note:
@@ -381,7 +380,7 @@ def parse_interaction(body: dict[str, Any]) -> Reply:
     final: ImagePart | None = None
     step_errors: list[str] = []
     uri_only = False
-    signature_chars = 0
+    signature_chars = encoded_chars = 0
     for step in steps[last_user + 1:]:
         if not isinstance(step, dict):
             continue
@@ -400,6 +399,8 @@ def parse_interaction(body: dict[str, Any]) -> Reply:
             elif c.get("type") == "image":
                 if c.get("data"):
                     mime = c.get("mime_type") or "application/octet-stream"
+                    encoded_chars += len(c["data"])
+                    check_encoded_size(encoded_chars, PROVIDER)  # before decoding: a reply has a size cap
                     final = ImagePart.from_bytes(decode_b64(c["data"]), mime)
                 elif c.get("uri"):
                     uri_only = True
@@ -494,8 +495,7 @@ def to_provider_error(e: Exception, model: str | None, previous: str | None = No
     except ImportError:  # pragma: no cover - google-genai without Interactions (< 1.55)
         return generate_content_error(e, model)
     if isinstance(e, ix.APIResponseValidationError):
-        return ProviderError(PROVIDER, None, "MALFORMED_RESPONSE",
-                             f"the interaction reply did not match the schema: {(scrub(str(e)) or '')[:300]}")
+        return MalformedReplyError(PROVIDER, f"the interaction reply did not match the schema: {(scrub(str(e)) or '')[:300]}")
     if isinstance(e, ix.APIConnectionError):  # APITimeoutError included
         name = type(e).__name__
         text = scrub(str(e)) or name

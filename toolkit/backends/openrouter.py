@@ -40,10 +40,10 @@ import os
 from typing import Any, ClassVar, NoReturn
 
 from .. import registry
-from ..errors import ConfigError, ModelNotFoundError, ProviderError
+from ..errors import ConfigError, MalformedReplyError, ModelNotFoundError, ProviderError
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, scrub
-from .base import Reply, ReplyImage, classify
+from .base import Reply, ReplyImage, check_encoded_size, classify
 from .gemini import check_base_url
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -103,7 +103,7 @@ class OpenRouterBackend:
     spends_money: ClassVar[bool] = True
 
     def __init__(self, api_key: str | Secret | None = None, *, base_url: str | None = None,
-                 timeout_s: float = 180.0, app_title: str = APP_TITLE) -> None:
+                 timeout_s: float = 150.0, app_title: str = APP_TITLE) -> None:
         import openai
 
         if api_key is None:
@@ -194,10 +194,9 @@ class OpenRouterBackend:
         try:
             body = json.loads(content)
         except (ValueError, UnicodeDecodeError):
-            raise ProviderError("openrouter", None, "MALFORMED_RESPONSE",
-                                f"the reply was not valid JSON ({len(content)} bytes)") from None
+            raise MalformedReplyError("openrouter", f"the reply was not valid JSON ({len(content)} bytes)") from None
         if not isinstance(body, dict):
-            raise ProviderError("openrouter", None, "MALFORMED_RESPONSE", "the reply was not a JSON object")
+            raise MalformedReplyError("openrouter", "the reply was not a JSON object")
         return parse_completion(body, info, request.options.image_size)
 
     def list_models(self) -> list[str]:
@@ -363,14 +362,17 @@ def parse_completion(body: dict[str, Any], info: registry.ModelInfo, image_size:
     text = _text(message.get("content"))
     images: list[ReplyImage] = []
     parts: list[TextPart | ImagePart] = [TextPart(text)] if text else []
+    encoded_chars = 0
     for item in message.get("images") or []:
         url = (item.get("image_url") or {}).get("url") if isinstance(item, dict) else None
         if not isinstance(url, str):
             continue
+        encoded_chars += len(url)
+        check_encoded_size(encoded_chars, "openrouter")  # before decoding: a reply has a size cap
         try:
             data, mime = decode_data_url(url)
         except ValueError as e:
-            raise ProviderError("openrouter", None, "MALFORMED_RESPONSE", f"an image could not be decoded: {e}") from None
+            raise MalformedReplyError("openrouter", f"an image could not be decoded: {e}") from None
         part = ImagePart.from_bytes(data, mime)
         parts.append(part)
         images.append(ReplyImage(data, mime, part.sha256))
@@ -496,7 +498,6 @@ def to_provider_error(e: Exception, model: str | None) -> ProviderError | None:
         text = scrub(f"{e.message} ({type(cause).__name__}: {cause})" if cause else e.message) or name
         return ProviderError("openrouter", None, name, text, hint=_hint(None, text, model))
     if isinstance(e, openai.APIResponseValidationError | json.JSONDecodeError):
-        return ProviderError("openrouter", None, "MALFORMED_RESPONSE",
-                             f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
+        return MalformedReplyError("openrouter", f"the reply could not be parsed: {(scrub(str(e)) or '')[:300]}")
     return None
 

@@ -42,7 +42,7 @@ class BackendConfig:
     api_key: Secret | None = field(default=None, repr=False)
     base_url: str | None = None
     api_version: str | None = None
-    timeout_s: float = 180.0
+    timeout_s: float = 150.0
     simulated_latency_s: float = 0.0
     project: str | None = None
     location: str | None = None

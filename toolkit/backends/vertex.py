@@ -216,7 +216,7 @@ class VertexBackend(GenerateContentBackend):
         credentials: Any = None,
         base_url: str | None = None,
         api_version: str | None = None,
-        timeout_s: float = 180.0,
+        timeout_s: float = 150.0,
     ) -> None:
         from google import genai
         from google.genai import types

@@ -32,7 +32,7 @@ Everything other modules use is re-exported here; import it from ``toolkit.image
 
 from __future__ import annotations
 
-from .checks import MAX_PIXELS, MIN_SIDE
+from .checks import MAX_FILE_BYTES, MAX_PIXELS, MIN_SIDE
 from .input_image import InputImage
 from .load import DEFAULT_MAX_SIDE, MIN_MAX_SIDE, load_image
 from .metadata import METADATA_KEY, embed_metadata, read_metadata, strip_metadata
@@ -42,6 +42,7 @@ from .sniff import sniff_mime
 __all__ = [
     "DEFAULT_MAX_SIDE",
     "JPEG_QUALITY",
+    "MAX_FILE_BYTES",
     "MAX_PIXELS",
     "METADATA_KEY",
     "MIN_MAX_SIDE",

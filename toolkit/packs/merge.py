@@ -133,7 +133,6 @@ def import_pack(store: Store, path: PathLike) -> Manifest:
                     paths = {f["path"] for f in item["entry"]["files"]}
                     if item["key"] != new[n] or not paths <= needed:
                         raise refused(path, f"{CACHE_NAME} line {n}", "changed while it was imported")
-                    if conn.execute("SELECT 1 FROM cache WHERE key = ?", (item["key"],)).fetchone() is None:
-                        store.put_cache(conn, item["key"], item["backend"], item["model"], item["entry"],
-                                        item["created"], source=manifest.source)
+                    store.put_cache(conn, item["key"], item["backend"], item["model"], item["entry"],
+                                    item["created"], source=manifest.source, replace=False)
     return manifest

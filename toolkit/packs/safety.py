@@ -29,7 +29,7 @@ from PIL import Image
 
 from ..errors import ConfigError
 from ..images import MAX_PIXELS, sniff_mime, strip_metadata
-from ..store import EXTENSIONS
+from ..records import IMAGE_EXTENSIONS as EXTENSIONS
 
 MAX_MEMBERS = 50_000
 """Members in a pack. A workshop's pack holds a few hundred answers, each with one or two images."""

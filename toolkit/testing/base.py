@@ -46,7 +46,7 @@ DEFAULT_RETRY_DELAY = "0.05s"  # short on purpose: retry loops in tests should n
 #: Every outcome kind some fake knows. Each fake narrows this to its own ``KINDS``.
 KINDS = frozenset({
     "ok", "blocked", "finish", "no_image", "text_only", "error", "drop", "stall", "html", "malformed",
-    "many_images", "thoughts_with_interim_images", "failed", "incomplete",
+    "many_images", "thoughts_with_interim_images", "failed", "incomplete", "junk_image", "raw",
 })
 
 #: Gemini finish / block reasons that mean "refused for safety" (OpenRouter and fal map them to refusals).
@@ -73,8 +73,8 @@ class Outcome:
     ----------
     kind : str
         ``ok``, ``blocked``, ``finish``, ``no_image``, ``text_only``, ``error``, ``drop``, ``stall``,
-        ``html``, ``malformed``, ``many_images``, ``thoughts_with_interim_images`` (Gemini);
-        ``failed``, ``incomplete`` (Interactions).
+        ``html``, ``malformed``, ``many_images``, ``thoughts_with_interim_images``, ``junk_image``, ``raw``
+        (Gemini); ``failed``, ``incomplete`` (Interactions).
     code, status : int, str or None
         HTTP code of an ``error`` or ``html`` answer; Gemini's ``google.rpc.Code`` name of an ``error``.
     message : str or None
@@ -92,7 +92,9 @@ class Outcome:
     seconds : float
         How long a ``stall`` sleeps before answering normally.
     count : int
-        Number of final images of ``many_images``.
+        Number of final images of ``many_images``; number of junk bytes of ``junk_image``.
+    body : object
+        ``raw``: the HTTP 200 body, as a JSON-ready object (or bytes, sent as they are).
     mid_stream : bool
         Gemini, ``error`` on a streaming call: two text events first, then the error as an SSE event.
     cost : float or None
@@ -121,6 +123,7 @@ class Outcome:
     mid_stream: bool = False
     cost: float | None = None
     at: str | None = None
+    body: Any = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -232,6 +235,20 @@ class Outcome:
     def thoughts_with_interim_images(cls) -> Outcome:
         """Gemini: thought parts including an interim ``thought: true`` image, then the final image."""
         return cls("thoughts_with_interim_images")
+
+    @classmethod
+    def junk_image(cls, nbytes: int = 4096) -> Outcome:
+        """Gemini: HTTP 200, a normal answer whose final image part holds ``nbytes`` random bytes (seeded by
+        the call number) declared ``image/png``: base64 that decodes, but not to an image."""
+        if nbytes < 0:
+            raise ValueError("junk_image needs nbytes >= 0.")
+        return cls("junk_image", count=int(nbytes))
+
+    @classmethod
+    def raw(cls, body: Any) -> Outcome:
+        """Gemini: HTTP 200 with exactly this body (a JSON-ready object, or bytes): odd shapes such as
+        ``{"candidates": {"0": ...}}`` or token counts given as text. On a stream it is the one SSE event."""
+        return cls("raw", body=body)
 
     @classmethod
     def failed(cls, message: str | None = None) -> Outcome:

@@ -201,6 +201,13 @@ class _Handler(LoopbackHandler):
             else:
                 self.send(200, cut, "application/json; charset=UTF-8")
             return
+        if kind == "raw":
+            raw = outcome.body if isinstance(outcome.body, bytes) else json.dumps(outcome.body).encode()
+            if sse:
+                self.send(200, b"data: " + raw + b"\r\n\r\n", "text/event-stream")
+            else:
+                self.send(200, raw, "application/json; charset=UTF-8")
+            return
         if kind == "stall":
             time.sleep(outcome.seconds)
 

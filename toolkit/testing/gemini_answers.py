@@ -14,6 +14,7 @@ import hashlib
 import io
 import itertools
 import json
+import random
 import secrets
 import time
 from collections.abc import Iterator
@@ -158,6 +159,9 @@ def build_answer(req: GenRequest, outcome: Outcome, number: int, static: StaticI
             thoughts.append(_image_part(interim[0], interim[1], thought=True))
             thoughts.append({"text": _thought_text(req.prompt, 1), "thought": True})
         finals = images if req.image_out else []
+        if kind == "junk_image":  # base64 that decodes, to bytes that are no image
+            junk = random.Random(number).randbytes(outcome.count)
+            finals = [(base64.b64encode(junk).decode("ascii"), "image/png") for _ in finals]
         if not req.image_out and not text:
             text = "Here is a description instead of an image, as only TEXT output was requested."
     if not req.text_out and finals:

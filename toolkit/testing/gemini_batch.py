@@ -346,6 +346,8 @@ class BatchApi:
             return {"error": error_for(item.outcome, job.model, job.version).status_json()}
         if kind in ("drop", "html", "malformed"):  # transport faults have no meaning inside a batch
             return {"error": ApiError(500).status_json()}
+        if kind == "raw":
+            return {"response": item.outcome.body}
         outcome = Outcome.ok() if kind == "stall" else item.outcome
         try:
             return {"response": self.answer(job.version, job.model, item.body, outcome, item.number)}

@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from PIL import Image, ImageDraw
 
-from ...store import EXTENSIONS
+from ...records import IMAGE_EXTENSIONS
 
 _Step = TypeVar("_Step")
 
@@ -119,7 +119,7 @@ def mark_point(img: Image.Image, xy: tuple[float, float], radius: int | None = N
     return out
 
 
-_IMAGE_MIME_TYPES = frozenset(EXTENSIONS)
+_IMAGE_MIME_TYPES = frozenset(IMAGE_EXTENSIONS)
 
 
 def download_link_html(data: bytes, mime: str, filename: str, label: str = "Download") -> str:

@@ -75,7 +75,7 @@ def describe_error(exc: BaseException) -> Notice:
                       "Pick another model; studio.models() lists the models your key can use.")
     if isinstance(exc, ProviderError):
         head = (f"The provider answered {exc.code} {exc.status or ''}".rstrip() if exc.code is not None
-                else "The provider could not be reached")
+                else _NO_CODE_HEADS.get(exc.status or "", "The provider could not be reached"))
         return Notice("error", head, scrub(exc.message) or text, exc.hint or _provider_fix(exc.code))
     if isinstance(exc, ToolkitError):
         return Notice("error", "The toolkit refused this call", text)
@@ -84,6 +84,11 @@ def describe_error(exc: BaseException) -> Notice:
         "This is probably a bug. To see the traceback, make the same call in a cell "
         "(e.g. studio.generate(...)) and report it.",
     )
+
+
+_NO_CODE_HEADS = {"MALFORMED_RESPONSE": "The provider sent a malformed reply",
+                  "TIMEOUT": "The provider did not answer in time",
+                  "DEADLINE_EXCEEDED": "The provider did not answer in time"}
 
 
 def _provider_fix(code: int | None) -> str:
