@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -27,11 +27,13 @@
 # 4. **Before/after views** to judge an edit.
 #
 # **Offline?** Without an API key the answers come from the toolkit's **offline simulator**. It applies
-# classical image operations (blur, colourise, sepia, add a cartoon object...) for a documented vocabulary
-# of instructions, and stamps each output `OFFLINE SIMULATOR`. Some edits need a model that understands the
-# picture: removing an object, changing a pose, removing a stain. Offline those come back as
-# `status="no_image"` with a reason, and this notebook shows that outcome as it is. With a key the same cells
-# call Google's model, which does all of them.
+# classical image operations (blur, colourise, sepia, add an object...) for a documented vocabulary of
+# instructions, and stamps each output `OFFLINE SIMULATOR`. Removing something works offline when the
+# instruction says *where* (a clicked point or a region): the simulator finds the thing there by its colour
+# and fills the hole from its surroundings (classical inpainting). What it cannot do at all, such as changing
+# a pose, comes back as your image with a red **NOT SIMULATED** banner, and `r.reason` starts with
+# `"not simulated:"`, so you can always tell. With a key the same cells call Google's model, which does all
+# of them.
 
 # %% [markdown]
 # ## Setup
@@ -56,7 +58,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 import toolkit as tk
 from toolkit.metrics import edit_locality
-from toolkit.simulator import EDIT_VOCABULARY
+from toolkit.simulator import NOT_SIMULATED_PREFIX, simulator_vocabulary
+from toolkit.widgets.logic.edits import edit_prompt
 
 studio = tk.Studio()
 studio
@@ -75,6 +78,16 @@ def thumb(img, side=512):
     small = img.copy()
     small.thumbnail((side, side))
     return small
+
+
+def at(instruction, image, xy):
+    """``instruction`` aimed at pixel ``xy`` of ``image``, in the words the Editor app adds for a click."""
+    return edit_prompt(instruction, xy, image.size)
+
+
+def not_simulated(result):
+    """True when the offline simulator returned the image marked NOT SIMULATED (it could not do the edit)."""
+    return (result.reason or "").startswith(NOT_SIMULATED_PREFIX)
 
 
 def show_panel(ax, item, title):
@@ -180,22 +193,26 @@ strip([cat, camera, astronaut, stained], ["cat", "camera (grayscale)", "astronau
 # %% [markdown]
 # ## Local edits
 #
-# The five edits from the issue, each written with the advice above: what to change, and what to keep.
+# The five edits from the issue, each written with the advice above: what to change, and what to keep. The
+# two removals also say *where*, in the words the Editor app (at the end of this notebook) adds when you click
+# the image: the point on the tripod's leg and the middle of the stain. A real model finds the tripod from
+# the words alone; the point makes it unambiguous for any backend.
 
 # %%
 local_edits = {
     "blur the background": (cat, "Blur the background like a portrait lens, keeping the cat's face sharp."),
     "colourise": (camera, "Colourise this black and white photo with natural, realistic tones."),
-    "remove an object": (camera, "Remove the tripod and the camera on it, and fill that area with the lawn "
-                                 "behind them. Keep the man exactly as he is."),
+    "remove an object": (camera, at("Remove the tripod and the camera on it, and fill that area with the lawn "
+                                    "behind them. Keep the man exactly as he is", camera, (294, 400))),
     "change pose": (astronaut, "Change her pose so that she waves at the viewer with her right hand. Keep her "
                                "face, hair and suit exactly the same."),
-    "remove a stain": (stained, "Remove the brown coffee stain from the wooden table, so the bare wood shows "
-                                "as it does around it. Keep everything else exactly the same."),
+    "remove a stain": (stained, at("Remove the brown coffee stain from the wooden table, so the bare wood shows "
+                                   "as it does around it. Keep everything else exactly the same", stained, (535, 95))),
 }
 edited = {name: studio.edit(img, instruction, image_size=SIZE) for name, (img, instruction) in local_edits.items()}
 
-pd.DataFrame([{"edit": name, "status": r.status, "reply": r.text} for name, r in edited.items()])
+pd.DataFrame([{"edit": name, "status": r.status, "simulated": not not_simulated(r), "reply": r.text}
+              for name, r in edited.items()])
 
 # %%
 for name, r in edited.items():
@@ -204,24 +221,31 @@ for name, r in edited.items():
 # %% [markdown]
 # **What happened offline.** Blurring the background and colourising are in the simulator's vocabulary.
 # The blur keeps a soft ellipse in the middle sharp, because the simulator cannot find the subject; it assumes
-# the subject is centred. The colouring is a tone ramp with a guess at sky, not real colour knowledge. Removing
-# an object, changing a pose and removing a stain need a model that understands what is in the picture. The
-# simulator does not pretend: it returns `status="no_image"` and a reason listing what it can do:
+# the subject is centred. The colouring is a tone ramp with a guess at sky, not real colour knowledge.
+#
+# The two removals are classical inpainting at the given point: the simulator finds the thing there by how
+# it differs from its surroundings (the stain from the wood, the thin tripod legs from the lawn), and fills
+# it from the pixels around it. It has no idea what a tripod is, so a thin part it did not connect to the
+# point can survive, and the fill is smooth rather than real grass. A real model redraws the lawn.
+#
+# Changing a pose needs a model that understands the picture. The simulator does not pretend: it returns
+# your image with a red **NOT SIMULATED** banner, `r.reason` says so, and `r.text` is one sentence:
 
 # %%
 for name in ("remove an object", "change pose", "remove a stain"):
     r = edited[name]
-    print(f"{name}: status={r.status!r}")
-    print("  reason:", r.reason[:160], "…")
+    print(f"{name}: status={r.status!r}, simulated={not not_simulated(r)}")
+    print("  reason:", r.reason)
     print("  text:  ", r.text, "\n")
 
 # %% [markdown]
-# A Result with no image is not an exception, so a loop over many edits keeps going. Check `r.status` (or
-# `r.ok`) before using `r.image`. With a key, Google's model does all three edits. The full offline
-# vocabulary is below. Instructions can combine several entries ("black and white with a vignette").
+# A marked answer is still a Result with an image, so a loop over many edits keeps going, and a study can
+# filter those cells out with `r.reason.startswith("not simulated:")`. With a key, Google's model does all
+# five edits. The offline vocabulary is below (`simulator_vocabulary()` also lists the drawable nouns).
+# Instructions can combine several entries ("black and white with a vignette").
 
 # %%
-pd.DataFrame(EDIT_VOCABULARY, columns=["instruction", "what the simulator does"])
+pd.DataFrame(simulator_vocabulary(nouns=False))
 
 # %%
 combo = studio.edit(astronaut, "Make it black and white with film grain and a vignette", image_size=SIZE)
@@ -308,10 +332,12 @@ for image, xy, radius, instruction in hotspots:
 pd.DataFrame(rows)
 
 # %% [markdown]
-# `edit_locality` is the share of all the change in brightness that falls inside the hotspot's box. The
-# hotspot edits score 1.0, because nothing outside the disc can change. The whole-image edits score roughly
-# the box's share of the frame, more or less depending on where the picture changed most. The metric
-# measures pixel change only. It does not say whether the change was the one you asked for.
+# `edit_locality` is the share of all the change in brightness that falls inside the hotspot's box. It
+# ignores the simulator's `OFFLINE SIMULATOR` mark and differences of a few grey levels (the resizing and JPEG
+# of a model's round trip), so an untouched pixel counts as unchanged. The hotspot edits score 1.0, because
+# nothing outside the disc can change. The whole-image edits score roughly the box's share of the frame, more
+# or less depending on where the picture changed most. The metric measures pixel change only. It does not
+# say whether the change was the one you asked for.
 
 # %% [markdown]
 # ## Multi-turn editing, with undo
@@ -344,19 +370,17 @@ strip([cat, *[ex.result for ex in chat.history]],
 chat
 
 # %% [markdown]
-# Undo is also how to recover from a turn that went wrong. Sometimes the model answers in words instead of
-# with a picture: offline, "remove the whiskers" is beyond the simulator, and a real model may also refuse
-# or ask a question. That answer is part of the conversation, so it would be sent back with the next
-# message. `chat.image` still returns the last picture, the sketch. Undo drops the answer, so the next
-# message starts cleanly from the sketch:
+# Undo is also how to recover from a turn that went wrong. A real model may refuse, answer in words or ask a
+# question; offline, "remove the whiskers" says no *where*, so the simulator sends the sketch back marked
+# NOT SIMULATED. Either way that answer is part of the conversation and would be sent back with the next
+# message. Undo drops it, so the next message starts cleanly from the sketch:
 
 # %%
 r = chat.send("Remove the whiskers.", image_size=SIZE)
-print(f"status={r.status!r}, turns={len(chat)}")
-if not r.ok:
-    print("chat.image is still the sketch:", chat.image is sketch.image)
-    chat.undo()  # drop the answer without a picture
-    print(f"after undo: turns={len(chat)}")
+print(f"status={r.status!r}, turns={len(chat)}, reason={r.reason!r}")
+if not r.ok or not_simulated(r):
+    chat.undo()  # drop the answer that did not do the edit
+    print(f"after undo: turns={len(chat)}; the chat continues from the sketch:", chat.image is sketch.image)
 
 # %% [markdown]
 # ### Stateful chats on the Interactions API
@@ -463,9 +487,22 @@ print("sent:", aimed.prompt)
 before_after(marked(editor.original, (265, 235), 14), aimed, "Editor: a click on the nose, then 'Turn this area into a cartoon'")
 
 # %% [markdown]
-# Offline, the whole picture turned into a cartoon: the simulator has no idea where things are, so it reads
-# the instruction and ignores the point. A real model uses the words to find the spot. When the rest
-# of the image must stay exactly as it was, on any backend, use the crop-and-paste `hotspot_edit` above.
+# Offline, the whole picture turned into a cartoon: for a change of style the simulator ignores the point. A
+# real model uses the words to find the spot. When the rest of the image must stay exactly as it was, on any
+# backend, use the crop-and-paste `hotspot_edit` above.
+#
+# Removing and recolouring do use the click offline. A click on the stain, then "Remove this stain":
+
+# %%
+cleaner = Editor(studio, image=stained, image_size=SIZE)
+cleaner.click_at(535, 95)
+removed = cleaner.apply("Remove this stain")
+print("sent:", removed.prompt)
+before_after(marked(stained, (535, 95), 14), removed, "Editor: a click on the stain, then 'Remove this stain'")
+print("locality of the change, in a box around the stain:",
+      round(edit_locality(stained, removed.image, region(stained, (535, 95), 60)), 3))
+
+# %% [markdown]
 # Undo works as in the chat:
 
 # %%

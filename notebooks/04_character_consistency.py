@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -306,8 +306,8 @@ pd.DataFrame.from_dict(test_rows, orient="index").filter(like="cut-out")
 #
 # The app sends one image and words, with no separate scene image, and the simulator reads that as an
 # *edit* of the reference. Offline, it can therefore render scenes that are a change of weather or
-# light (snow, sunset, night, rain), but not a kitchen. That scene comes back as `no_image`, and the
-# table says so. A real model composes all four.
+# light (snow, sunset, night, rain), but not a kitchen. That scene comes back as the reference with a red
+# NOT SIMULATED banner, and its reason says so (`not simulated: ...`). A real model composes all four.
 
 # %%
 from toolkit.widgets import CharacterSheet

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -30,8 +30,10 @@
 # 5. try the **CanvasTutor** app: draw on a canvas and ask.
 #
 # **Offline** (no key) the answers come from the toolkit's **offline simulator**. It draws pictures from
-# a fixed vocabulary but cannot read a diagram or reason about it. Each step below shows exactly what it
-# returned (status, reason, text) and then explains what the real model does with the same request.
+# a fixed vocabulary but cannot read a diagram or reason about it. So this notebook becomes a walk-through of
+# the tutor's flow with honest placeholders: where the simulator cannot do a step, it sends your diagram back
+# with a red **NOT SIMULATED** banner, `r.reason` starts with `"not simulated:"`, and `r.text` says so in one
+# sentence. Each step shows what came back and then explains what the real model does with the same request.
 
 # %% [markdown]
 # ## Setup
@@ -42,9 +44,15 @@
 
 # %%
 import toolkit as tk
+from toolkit.simulator import NOT_SIMULATED_PREFIX
 
 studio = tk.Studio()
 studio
+
+
+def simulated(result: tk.Result) -> bool:
+    """False when the offline simulator could not do the request and marked its image NOT SIMULATED."""
+    return not (result.reason or "").startswith(NOT_SIMULATED_PREFIX)
 
 # %% [markdown]
 # ## 1. Draw a diagram that looks hand-drawn
@@ -132,9 +140,9 @@ triangle.resize((512, 384))
 # ## 2. Ask a question about it
 #
 # The diagram goes in as an input image, the question as the prompt. Say what the picture is, what you
-# want back and for whom. A question often gets a **text answer and no image**. That is a normal outcome
-# (`status="no_image"` with `text` filled in), not a failure, and it is why annotating is a separate step
-# below.
+# want back and for whom. From a real model a question often gets a **text answer and no image**. That is a
+# normal outcome (`status="no_image"` with `text` filled in), not a failure, and it is why annotating is a
+# separate step below.
 
 # %%
 QUESTION = (
@@ -145,9 +153,10 @@ answer = studio.generate(QUESTION, images=[triangle])
 answer
 
 # %%
-print("status:", answer.status)
-print("reason:", answer.reason)
-print("text:  ", answer.text)
+print("status:   ", answer.status)
+print("simulated:", simulated(answer))
+print("reason:   ", answer.reason)
+print("text:     ", answer.text)
 
 # %% [markdown]
 # We know the right answer, so we can check the tutor rather than trust it:
@@ -158,9 +167,10 @@ said = re.search(rf"\b{expected:g}(\.0+)?\s*cm\b", answer.text) is not None
 print(f"Expected {expected:g} cm. The answer {'mentions' if said else 'does not mention'} it.")
 
 # %% [markdown]
-# **What came back offline.** The simulator treats one image plus a prompt as an *edit* instruction. A
-# question matches nothing in its edit vocabulary, so it answers `no_image` and its reason lists the edits
-# it does know. It did not read the triangle, and the check above says so.
+# **What came back offline.** The simulator treats one image plus a prompt as an *edit* instruction. It
+# cannot answer a question about a picture, so it sent the triangle back with a NOT SIMULATED banner and a
+# one-line text pointing at `simulator_vocabulary()`, the list of what it can do. It did not read the
+# triangle, and the check above says so.
 #
 # **What the real model does.** It reads the handwriting ("3 cm", "4 cm", the red "?"), recognises the
 # little square as a right angle, and answers from what it knows: the missing side is the hypotenuse,
@@ -264,10 +274,10 @@ for i, r in enumerate((first, second), 1):
 tutor
 
 # %% [markdown]
-# Offline both turns come back `no_image`: the simulator has no idea what the water cycle is. Each turn
-# still joins the history (its text reply is a model turn), so the conversation holds together. The
-# real model answers "condensation" (water vapour cooling into droplets that form clouds) and, on the
-# second turn, returns the diagram with the word written in.
+# Offline both turns come back as the diagram marked NOT SIMULATED: the simulator has no idea what the water
+# cycle is. Each turn still joins the history, so the conversation holds together and the chat shows the
+# flow a student would see. The real model answers "condensation" (water vapour cooling into droplets that
+# form clouds) and, on the second turn, returns the diagram with the word written in.
 
 # %% [markdown]
 # ## Prompting advice for diagrams and tutoring
@@ -309,8 +319,34 @@ app.ask_button.click()
 app
 
 # %%
-print("status:", app.result.status)
-print("text:  ", app.result.text)
+print("status:   ", app.result.status)
+print("simulated:", simulated(app.result))
+print("text:     ", app.result.text)
+
+# %% [markdown]
+# ## The tutor's five calls at a glance
+#
+# Every call returned an image. The `simulated` column tells the real work from the honest placeholders, the
+# same test a study uses to leave placeholder cells out of its numbers.
+
+# %%
+import pandas as pd
+
+calls = {"1. question": answer, "2. annotate": marked, "3. chat, turn 1": first, "4. chat, turn 2": second,
+         "5. CanvasTutor": app.result}
+pd.DataFrame([{"step": step, "status": r.status, "image": r.image is not None, "simulated": simulated(r),
+               "text": r.text} for step, r in calls.items()])
+
+# %%
+fig, axes = plt.subplots(1, len(calls), figsize=(4 * len(calls), 3.4))
+for ax, (step, r) in zip(axes, calls.items(), strict=True):
+    if r.image is not None:
+        ax.imshow(r.image)
+    else:  # a real model may answer a question in words only
+        ax.text(0.5, 0.5, f"{r.status}: a text answer", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(f"{step}\n{'done' if simulated(r) else 'not simulated offline'}", fontsize=9)
+    ax.axis("off")
+fig.tight_layout()
 
 # %% [markdown]
 # ## What this notebook cost

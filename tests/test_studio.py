@@ -63,9 +63,12 @@ def test_edit_fuse_and_unknown_instruction(studio):
     assert edited.status == "ok" and edited.operation == "edit"
     fused = studio.fuse([cat, tk.sample("coffee")], "Put the cup of coffee in front of the cat")
     assert fused.status == "ok" and studio.ledger.df["n_inputs"].iloc[-1] == 2
-    unknown = studio.edit(cat, "Make the cat play the violin")
-    assert unknown.status == "no_image" and "black and white" in unknown.reason.lower()
-    assert not studio.edit(cat, "Make the cat play the violin").cached  # no-image answers are not cached
+    unknown = studio.edit(cat, "Make the cat play the violin")  # beyond the simulator: honestly marked
+    assert unknown.status == "ok" and unknown.reason.startswith(tk.simulator.NOT_SIMULATED_PREFIX)
+    assert "tk.simulator_vocabulary()" in unknown.text and len(unknown.text) < 400
+    refused = studio.edit(cat, "Make the cat play the violin [sim:no_image]")
+    assert refused.status == "no_image"
+    assert not studio.edit(cat, "Make the cat play the violin [sim:no_image]").cached  # not cached
 
 
 @pytest.mark.parametrize(("trigger", "status"), [("[sim:blocked]", "blocked"), ("[sim:image_safety]", "blocked"),

@@ -53,6 +53,7 @@ from .request import Request
 from .result import Result
 from .runner import RetryNotice, RetryPolicy
 from .samples import sample, samples
+from .simulator import simulator_vocabulary
 from .store import Store, default_home
 from .studio import Studio
 from .version import __version__
@@ -120,4 +121,5 @@ __all__ = [
     "read_pack_manifest",
     "sample",
     "samples",
+    "simulator_vocabulary",
 ]

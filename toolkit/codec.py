@@ -9,6 +9,7 @@ image against its recorded hash, so a damaged file is never trusted.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from .images import strip_metadata
@@ -43,13 +44,20 @@ class PartCodec:
             d["image"] = image_ref if image_ref is not None else self.image_ref(part)
         return d
 
-    def load(self, d: dict[str, Any], *, missing_ok: bool = False) -> Part:
+    def load(self, d: dict[str, Any], *, missing_ok: bool = False,
+             known: Mapping[str, ImagePart] | None = None) -> Part:
         """The inverse of :meth:`dump`; a missing or damaged image raises ``OSError`` unless ``missing_ok``
-        (then the part keeps only its hash and MIME, which is all a cache key needs)."""
+        (then the part keeps only its hash and MIME, which is all a cache key needs).
+
+        ``known``: images already loaded and checked, by sha256; an image part among them shares their bytes
+        rather than reading and hashing the file again (a replayed answer's model turn and its outputs)."""
         sig = base64.b64decode(d["sig"]) if d.get("sig") else None
         thought = bool(d.get("thought"))
         if "text" in d:
             return TextPart(d["text"], thought=thought, thought_signature=sig)
+        same = known.get(d["image"].get("sha256", "")) if known and isinstance(d.get("image"), dict) else None
+        if same is not None and same.mime == d["image"].get("mime"):
+            return ImagePart(same.data, same.mime, same.sha256, thought=thought, thought_signature=sig)
         try:
             return self.load_image(d["image"], thought=thought, thought_signature=sig)
         except (OSError, KeyError, ValueError):

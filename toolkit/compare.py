@@ -194,31 +194,34 @@ class Study:
                 row.update(status="failed", reason=None, cost_usd=0.0, list_cost_usd=0.0, latency_s=None,
                            cached=False, key=cell.request.key, path=None, error=self.failures.get(cell.index))
             else:
+                # one cell at a time, nothing kept: pixels are decoded only when a metric needs them
+                image, unreadable = r.peek(pixels=self.plan.reference is not None or bool(self.plan.expected_text))
                 row.update(status=r.status, reason=r.reason, cost_usd=r.cost_usd, list_cost_usd=r.list_cost_usd,
                            latency_s=r.latency_s, cached=r.cached, key=r.key,
-                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors + r.unreadable) or None)
-                row.update(self._metrics(cell, r))
+                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors + unreadable) or None)
+                row.update(self._metrics(cell, image))
+                del image
             rows.append(row)
         return pd.DataFrame(rows).set_index("cell")
 
-    def _metrics(self, cell: Cell, r: Result) -> dict[str, Any]:
+    def _metrics(self, cell: Cell, image: Any) -> dict[str, Any]:
         try:
-            return self._measure(cell, r)
+            return self._measure(cell, image)
         except Exception:  # an image the metrics cannot read: the cell's row simply has no metrics
             return {}
 
-    def _measure(self, cell: Cell, r: Result) -> dict[str, Any]:
-        if r.image is None:
+    def _measure(self, cell: Cell, image: Any) -> dict[str, Any]:
+        if image is None:
             return {}
         out: dict[str, Any] = {}
         ar = cell.request.options.aspect_ratio
         if ar:
-            out["ar_error"] = round(metrics.aspect_ratio_error(r.image, ar), 4)
+            out["ar_error"] = round(metrics.aspect_ratio_error(image, ar), 4)
         if self.plan.reference is not None:
-            for k, v in metrics.similarity(r.image, self.plan.reference).items():
+            for k, v in metrics.similarity(image, self.plan.reference).items():
                 out[f"sim_{k}"] = v
         if self.plan.expected_text:
-            score = metrics.text_accuracy(r.image, self.plan.expected_text)
+            score = metrics.text_accuracy(image, self.plan.expected_text)
             if score is not None:
                 out["text_accuracy"] = score
         return out
@@ -466,15 +469,18 @@ async def _run(plan: Plan, *, progress: bool, refresh: bool) -> Study:
     engine = plan.engine
     study = Study(plan)
     bar = tqdm(total=plan.calls, desc="study", unit="cell", disable=not progress, leave=True)
+    spent = 0.0  # a running total: re-summing every result after each cell made a 10k study slow down
 
     async def one(cell: Cell) -> None:
+        nonlocal spent
         try:
-            study.results[cell.index] = await (cell.engine or engine).execute([cell.request], cell.model,
-                                                                               refresh=refresh)
+            result = await (cell.engine or engine).execute([cell.request], cell.model, refresh=refresh)
+            study.results[cell.index] = result
+            spent += result.cost_usd
         except Exception as e:  # a failed cell is a failed cell: the study completes and returns
             study.failures[cell.index] = failure_text(e)
         bar.update(1)
-        bar.set_postfix_str(f"spent ${study.spent_usd:.3f}, failed {len(study.failures)}", refresh=False)
+        bar.set_postfix_str(f"spent ${spent:.3f}, failed {len(study.failures)}", refresh=False)
 
     tasks = [asyncio.ensure_future(one(c)) for c in plan.cells]
     try:

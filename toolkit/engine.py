@@ -133,6 +133,7 @@ class Engine:
         self.ledger = Ledger(store)
         self._spent = 0.0
         self._lock = threading.Lock()
+        self._prices: dict[tuple[Any, ...], tuple[registry.ModelInfo, float]] = {}
         self._semaphores: dict[int, asyncio.Semaphore] = {}
         self._chat_transport: Backend | None = None
         #: imported answers this Engine may replay (pack sources, "pack:<name>@<hash>"); answers recorded in
@@ -223,7 +224,20 @@ class Engine:
 
     def estimate_one(self, request: Request, info: registry.ModelInfo, *, tier: str = "standard") -> float:
         """List price of one request at ``tier`` (what is reserved for it when it is paid)."""
-        return pricing.list_cost(info, self.estimate_usage(request, info), tier=tier)
+        return self.list_cost(info, self.estimate_usage(request, info), tier=tier)
+
+    def list_cost(self, info: registry.ModelInfo, usage: Mapping[str, int], *, tier: str = "standard") -> float:
+        """:func:`toolkit.pricing.list_cost`, remembered per model, tier and usage (a price lookup costs about
+        a quarter of a millisecond, and most calls of one model report the same token counts)."""
+        key = (id(info), tier, *(usage.get(k, 0) for k in pricing.USAGE_KEYS))
+        hit = self._prices.get(key)
+        if hit is not None and hit[0] is info:
+            return hit[1]
+        cost = pricing.list_cost(info, usage, tier=tier)
+        if len(self._prices) >= 4096:
+            self._prices.clear()
+        self._prices[key] = (info, cost)  # holding info keeps its id from being reused by another model
+        return cost
 
     def is_cached(self, request: Request) -> bool:
         """True when ``request`` would replay from the cache."""
@@ -234,7 +248,7 @@ class Engine:
         """What sending ``requests`` would cost: cache hits are $0, and so is everything on a free backend."""
         cached = 0 if refresh else sum(1 for r in requests if self.is_cached(r))
         usage = self.estimate_usage(requests[0], info)
-        one = pricing.list_cost(info, usage)
+        one = self.list_cost(info, usage)
         spend = one * (len(requests) - cached) if self.spends_money else 0.0
         return pricing.Estimate(
             model=info.id, calls=len(requests), cached_calls=cached, input_tokens=usage["input_tokens"],
@@ -420,15 +434,16 @@ class Engine:
                 raise
         created = now_iso()
         usage = pricing.normalize_usage(reply.usage)
-        list_cost = pricing.list_cost(info, usage)
+        list_cost = self.list_cost(info, usage)
         # the ledger's list_cost_usd stays the standard list price; a batch answer costs its batch price
-        spend = list_cost if tier == "standard" else pricing.list_cost(info, usage, tier=tier)
+        spend = list_cost if tier == "standard" else self.list_cost(info, usage, tier=tier)
         # money actually spent: the provider's own figure when the backend reports one (OpenRouter's usage.cost,
         # fal's flat price per image), else the list price of the usage
         cost = float(reply.extra.get("cost_usd", spend)) if self.spends_money else 0.0
         meta = self.metadata(req, created, reply.response_id, cost, list_cost)
-        if reply.extra.get("trafficType"):  # Vertex AI: ON_DEMAND, PROVISIONED_THROUGHPUT, ... (no ledger column)
-            meta["traffic_type"] = reply.extra["trafficType"]
+        for key, name in (("trafficType", "traffic_type"), ("artwork", "artwork")):  # Vertex's traffic; the
+            if reply.extra.get(key):  # simulator's artwork credit (OpenMoji, CC BY-SA 4.0): kept with the image
+                meta[name] = reply.extra[key]
         try:
             outputs, files = self._store_images(reply, meta)
             turn = self._turn_entry(reply.model_turn, files)
@@ -440,9 +455,11 @@ class Engine:
             status=reply.status, model=req.model, backend=reply.extra.get("backend", req.backend),
             operation=req.operation, prompt=req.prompt, text=reply.text, reason=scrub(reply.reason), usage=usage,
             cost_usd=cost, list_cost_usd=list_cost, latency_s=latency_s, cached=False, key=req.key,
-            response_id=reply.response_id, outputs=outputs, model_turn=reply.model_turn, request=req,
+            response_id=reply.response_id, outputs=outputs, request=req,
             attempts=attempts, created=created, metadata=meta,
         )
+        if turn is not None:  # stored with the images: read back on access, not held (a study of 10k Results)
+            result.defer_turn(self._turn_loader(turn))
         row = self.row(req, result=result, group=group, tier=tier)
         with self.store.transaction() as conn:
             # errors, blocks and empty answers are never cached; nor are a replay pack's fall-through answers,
@@ -470,9 +487,28 @@ class Engine:
             path = self.store.known_image(part.sha256, part.mime)
             if path is None:  # not already written or checked by this process
                 path = self.store.put_image(part.sha256, part.mime, embed_metadata(part.data, part.mime, meta))
-            outputs.append(OutputImage(img.data, img.mime, part.sha256, str(path)))
-            files.append(self.parts.image_ref(part, size=path.stat().st_size))
+            ref = self.parts.image_ref(part, size=path.stat().st_size)
+            outputs.append(self._output(ref, len(img.data), str(path)))
+            files.append(ref)
         return outputs, files
+
+    def _output(self, ref: dict[str, Any], size: int, path: str) -> OutputImage:
+        """An OutputImage that holds its stored file's path; its bytes are read (and checked) on access."""
+        return OutputImage(None, ref["mime"], ref["sha256"], path, size=size)
+
+    def _turn_loader(self, stored: list[dict[str, Any]]) -> Callable[[], Turn]:
+        parts = self.parts
+
+        def load() -> Turn:
+            known: dict[str, ImagePart] = {}
+            out = []
+            for d in stored:
+                part = parts.load(d, known=known)
+                if isinstance(part, ImagePart):
+                    known[part.sha256] = part
+                out.append(part)
+            return Turn("model", tuple(out))
+        return load
 
     def _turn_entry(self, turn: Turn | None, files: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         if turn is None:
@@ -498,23 +534,30 @@ class Engine:
         try:
             by_sha = {f["sha256"]: f for f in entry["files"]}
             outputs = []
+            checked: set[str] = set()  # each image read and checked once; then only its path is held
             for sha in entry["images"]:
                 ref = by_sha[sha]
-                part = self.parts.load_image(ref)
-                path = self.store.home / self.store.image_relpath(part.sha256, part.mime)
-                outputs.append(OutputImage(part.data, part.mime, part.sha256, str(path)))
-            turn = None
-            if entry.get("model_turn") is not None:
-                turn = Turn("model", tuple(self.parts.load(d) for d in entry["model_turn"]))
+                size = len(self.parts.load_image(ref).data)
+                checked.add(sha)
+                path = self.store.home / self.store.image_relpath(ref["sha256"], ref["mime"])
+                outputs.append(self._output(ref, size, str(path)))
+            turn = entry.get("model_turn")
+            for d in turn or []:  # the turn's other images (interim thoughts): checked now, loaded on access
+                image = d.get("image") if isinstance(d, dict) else None
+                if image is not None and image["sha256"] not in checked:
+                    self.parts.load_image(image)
+                    checked.add(image["sha256"])
         except (OSError, KeyError, ValueError):
             return None  # a damaged entry is a miss, never a wrong answer
         result = Result(
             status=entry["status"], model=req.model, backend=req.backend, operation=req.operation,
             prompt=req.prompt, text=entry["text"], reason=entry.get("reason"), usage=dict(entry["usage"]),
             cost_usd=0.0, list_cost_usd=entry["list_cost_usd"], latency_s=clock.elapsed(), cached=True,
-            key=req.key, response_id=entry.get("response_id"), outputs=outputs, model_turn=turn, request=req,
+            key=req.key, response_id=entry.get("response_id"), outputs=outputs, request=req,
             attempts=0, created=now_iso(), metadata=entry.get("metadata", {}), source=entry.get("source"),
         )
+        if turn is not None:
+            result.defer_turn(self._turn_loader(turn))
         if record:
             self.budget.record(self.row(req, result=result, group=group))
         return result

@@ -104,12 +104,28 @@ def similarity(a: Any, b: Any) -> dict[str, float]:
     }
 
 
-def edit_locality(before: Any, after: Any, region: tuple[float, float, float, float]) -> float:
-    """Share of the total change that falls inside ``region`` (x0, y0, x1, y1 as fractions of the frame).
+def edit_locality(before: Any, after: Any, region: tuple[float, float, float, float], *,
+                  threshold: float = 10.0, blur: float = 1.0, ignore_mark: bool = True) -> float:
+    """Share of the change between two images that falls inside ``region`` (x0, y0, x1, y1 as fractions).
 
     1.0 means every changed pixel is inside the region (a perfectly local edit); the region's own area
-    share is what a uniform global change would score. Measures pixel change only, after resizing both
-    to 256 px; does not judge whether the change is the one that was asked for.
+    share is what a uniform global change would score.
+
+    How the change is measured, so that an untouched pixel counts as unchanged even after the round trip
+    through a model (resampling to another size, JPEG):
+
+    1. both images are turned grey and resized to 256 px on ``before``'s long side;
+    2. each is blurred (Gaussian, ``blur`` px at that size), which removes resampling and JPEG noise;
+    3. the per-pixel difference is taken against the best-matching pixel of ``after`` within one pixel
+       (so a reframing by a fraction of a percent does not light up every edge), minus ``threshold`` grey
+       levels (0-255), clipped at 0: that is the change map. Noise below the threshold counts as no
+       change; a real edit keeps almost all of its weight;
+    4. with ``ignore_mark`` (default), the offline simulator's "OFFLINE SIMULATOR" mark is left out: it is
+       found by its amber outline in either image (:func:`toolkit.simulator.marks.find_mark`), and its box
+       (padded) does not count, inside or outside the region.
+
+    Measures pixel change only; does not judge whether the change is the one that was asked for.
+    ``threshold=0, blur=0, ignore_mark=False`` gives the raw share of absolute grey differences.
 
     Examples
     --------
@@ -119,16 +135,44 @@ def edit_locality(before: Any, after: Any, region: tuple[float, float, float, fl
     >>> edit_locality(before, after, (0.0, 0.0, 0.5, 0.5)) > 0.95
     True
     """
-    pa = _pil(before)
+    from scipy import ndimage
+
+    pa, pb = _pil(before), _pil(after)
     w, h = pa.size
     scale = _WORK_SIDE / max(w, h)
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    diff = np.abs(_gray(pa, size) - _gray(after, size))
-    x0, y0, x1, y1 = region
+    ga, gb = _gray(pa, size), _gray(pb, size)
+    if blur > 0:
+        ga, gb = ndimage.gaussian_filter(ga, blur), ndimage.gaussian_filter(gb, blur)
+    diff = np.maximum(_shift_tolerant_difference(ga, gb) - threshold, 0.0) if threshold > 0 or blur > 0 \
+        else np.abs(ga - gb)
     H, W = diff.shape
+    if ignore_mark:
+        from .simulator.marks import find_mark
+
+        for img in (pa, pb):
+            box = find_mark(img)
+            if box is not None:
+                iw, ih = img.size
+                bx0, by0, bx1, by1 = box
+                pad = 0.01
+                diff[max(0, int((by0 / ih - pad) * H)):int(np.ceil((by1 / ih + pad) * H)),
+                     max(0, int((bx0 / iw - pad) * W)):int(np.ceil((bx1 / iw + pad) * W))] = 0.0
+    x0, y0, x1, y1 = region
     inside = diff[int(y0 * H):int(np.ceil(y1 * H)), int(x0 * W):int(np.ceil(x1 * W))].sum()
     total = diff.sum()
     return float(inside / total) if total > 0 else 1.0
+
+
+def _shift_tolerant_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a - b| per pixel, against the closest of ``b``'s pixels within one pixel (edges replicated)."""
+    padded = np.pad(b, 1, mode="edge")
+    H, W = a.shape
+    best = np.full(a.shape, np.inf)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            best = np.minimum(best, np.abs(a - padded[dy:dy + H, dx:dx + W]))
+    return best
 
 
 def aspect_ratio_error(img: Any, aspect_ratio: str) -> float:

@@ -20,10 +20,11 @@ version) is left out of ``images``, listed in ``unreadable`` and shown as an "un
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,18 +36,62 @@ from .request import Request, Turn
 STATUSES = ("ok", "blocked", "no_image", "error")
 
 
-@dataclass(frozen=True)
 class OutputImage:
-    """One output image: the bytes as the provider sent them, their MIME type, and where they are stored."""
+    """One output image: the bytes as the provider sent them, their MIME type, and where they are stored.
 
-    data: bytes = field(repr=False)
-    mime: str
-    sha256: str
-    path: str | None = None  # the stored copy (with embedded metadata), absolute
+    Built by the Engine with the stored file's path rather than the bytes (``data=None``), so that a study of
+    thousands of Results holds paths, not images: :attr:`data` reads the stored copy (metadata stripped,
+    checked against ``sha256``; ``OSError`` if damaged) on each access and keeps nothing. ``loader`` replaces
+    that read. Built with ``data``, it holds those bytes.
+    """
+
+    __slots__ = ("_data", "_loader", "_size", "mime", "path", "sha256")
+
+    def __init__(self, data: bytes | None, mime: str, sha256: str, path: str | None = None, *,
+                 size: int | None = None, loader: Callable[[], bytes] | None = None) -> None:
+        if data is None and loader is None and path is None:
+            raise ValueError("OutputImage needs its bytes, its stored file's path or a loader")
+        self._data = data
+        self._loader = loader
+        self._size = size
+        self.mime = mime
+        self.sha256 = sha256
+        self.path = path  # the stored copy (with embedded metadata), absolute
+
+    @property
+    def data(self) -> bytes:
+        """The image bytes as received (read from the store each time when not held; ``OSError`` if damaged)."""
+        if self._data is not None:
+            return self._data
+        if self._loader is not None:
+            return self._loader()
+        from .images import strip_metadata
+
+        assert self.path is not None
+        data = strip_metadata(Path(self.path).read_bytes(), self.mime)
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise OSError(f"stored image {self.path} does not match its recorded hash {self.sha256[:12]}...")
+        return data
+
+    @property
+    def held(self) -> bool:
+        """True when the bytes are held in memory; False when :attr:`data` reads them from the store."""
+        return self._data is not None
 
     @property
     def size_bytes(self) -> int:
-        return len(self.data)
+        return self._size if self._size is not None else len(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OutputImage):
+            return NotImplemented
+        return (self.sha256, self.mime, self.path) == (other.sha256, other.mime, other.path)
+
+    def __hash__(self) -> int:
+        return hash((self.sha256, self.mime, self.path))
+
+    def __repr__(self) -> str:
+        return f"OutputImage(mime={self.mime!r}, sha256={self.sha256!r}, path={self.path!r})"
 
 
 @dataclass(eq=False)
@@ -79,6 +124,10 @@ class Result:
     ('ok', (1024, 1024), 0.0)
     """
 
+    # the model turn, held (``model_turn=``) or loaded from the store on access (:meth:`defer_turn`); these
+    # come first so that __init__, which sets ``model_turn`` through its property, does not reset them
+    _turn: Turn | None = field(default=None, init=False, repr=False)
+    _turn_loader: Callable[[], Turn | None] | None = field(default=None, init=False, repr=False)
     status: str
     model: str
     backend: str
@@ -134,6 +183,42 @@ class Result:
         """One line per output image whose bytes cannot be decoded (empty when every image can)."""
         self.images  # noqa: B018 (decodes once, filling the list)
         return list(self._undecodable)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)  # a deferred turn is loaded: its loader holds the (unpicklable) store
+        state["_turn"], state["_turn_loader"] = self.model_turn, None
+        return state
+
+    def defer_turn(self, loader: Callable[[], Turn | None]) -> None:
+        """Load :attr:`model_turn` with ``loader`` on each access instead of holding it (the Engine's Results:
+        the turn's images stay in the store, so a large study does not hold them)."""
+        self._turn = None
+        self._turn_loader = loader
+
+    def peek(self, *, pixels: bool = True) -> tuple[Image.Image | None, list[str]]:
+        """The first readable output image and the ``unreadable`` lines, computed now and not kept.
+
+        For going over many Results (``study.df``) without holding their pixels: unlike :attr:`images`,
+        nothing is cached on the Result (what :attr:`images` already decoded is reused). ``pixels=False``
+        reads headers only: the image has its size and mode but no decoded pixels, and an image whose header
+        is fine but whose data is damaged is not noticed.
+        """
+        if self._decoded is not None:
+            return (self._decoded[0] if self._decoded else None), list(self._undecodable)
+        first: Image.Image | None = None
+        problems: list[str] = []
+        for i, out in enumerate(self.outputs, start=1):
+            try:
+                img = Image.open(io.BytesIO(out.data))
+                if pixels and first is None:
+                    img.load()
+            except Exception as e:  # damaged bytes: described, never raised
+                problems.append(f"image {i} ({out.mime}, {out.size_bytes:,} bytes) cannot be decoded: "
+                                f"{type(e).__name__}")
+                continue
+            if first is None:
+                first = img
+        return first, problems
 
     @property
     def ok(self) -> bool:
@@ -266,6 +351,21 @@ class Result:
         }
 
 
+def _get_model_turn(self: Result) -> Turn | None:
+    if self._turn is None and self._turn_loader is not None:
+        return self._turn_loader()
+    return self._turn
+
+
+def _set_model_turn(self: Result, turn: Turn | None) -> None:
+    self._turn, self._turn_loader = turn, None
+
+
+# ``model_turn`` stays a constructor argument and an attribute, read through this property (see defer_turn)
+setattr(Result, "model_turn", property(  # noqa: B010 (mypy keeps the field's type: Turn | None)
+    _get_model_turn, _set_model_turn, doc="The model's turn as received (for continuing a chat), or None."))
+
+
 def combine(results: Sequence[Result], errors: Sequence[str], latency_s: float) -> Result:
     """One Result holding the images of several (``n > 1``): usage and costs add up, latency is wall time."""
     first = results[0]
@@ -281,16 +381,19 @@ def combine(results: Sequence[Result], errors: Sequence[str], latency_s: float) 
     else:
         status = first.status
     reasons = [r.reason for r in results if r.reason]
-    return Result(
+    combined = Result(
         status=status, model=first.model, backend=first.backend, operation=first.operation,
         prompt=first.prompt, text="\n".join(r.text for r in results if r.text), reason="; ".join(reasons) or None,
         usage=usage, cost_usd=sum(r.cost_usd for r in results),
         list_cost_usd=sum(r.list_cost_usd for r in results), latency_s=latency_s,
         cached=all(r.cached for r in results), key=first.key, response_id=first.response_id, outputs=outputs,
-        model_turn=first.model_turn, request=first.request, attempts=max(r.attempts for r in results),
+        model_turn=first._turn, request=first.request, attempts=max(r.attempts for r in results),
         created=first.created, errors=list(errors), parts=list(results), metadata=first.metadata,
         source=first.source if all(r.source == first.source for r in results) else None,
     )
+    if first._turn_loader is not None:
+        combined.defer_turn(first._turn_loader)
+    return combined
 
 
 def thumbnail_data_uri(img: Image.Image, max_side: int = 512) -> str:

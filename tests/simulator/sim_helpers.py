@@ -71,9 +71,9 @@ def apply(img: Image.Image, instruction: str, seed: int = 0) -> tuple[np.ndarray
     return arr(src), arr(out), labels
 
 
-def outside_mark(shape: tuple[int, ...], model_id: str) -> np.ndarray:
+def outside_mark(shape: tuple[int, ...]) -> np.ndarray:
     h, w = shape[:2]
-    x0, y0, x1, y1 = marks.mark_box(w, h, model_id)
+    x0, y0, x1, y1 = marks.mark_box(w, h)
     keep = np.ones((h, w), dtype=bool)
     keep[max(0, y0 - 16): y1 + 16, max(0, x0 - 16): x1 + 16] = False  # JPEG blocks ring around it
     return keep

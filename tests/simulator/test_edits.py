@@ -7,7 +7,7 @@ from PIL import ImageOps
 from sim_helpers import FLASH31, arr, decode, lum, outside_mark
 
 from toolkit.registry import closest_aspect_ratio
-from toolkit.simulator import EDIT_VOCABULARY, render
+from toolkit.simulator import EDIT_VOCABULARY, marks, render
 from toolkit.simulator import edits as sim_edits
 from toolkit.simulator.core import fit
 
@@ -48,7 +48,7 @@ def test_mirror_through_render_equals_mirrored_previous_output(chelsea):
     assert second.size == first.size
     expected = arr(ImageOps.mirror(first))
     got = arr(second)
-    keep = outside_mark(got.shape, FLASH31.id) & outside_mark(got.shape, FLASH31.id)[:, ::-1]
+    keep = outside_mark(got.shape) & outside_mark(got.shape)[:, ::-1]
     assert np.abs(got - expected)[keep].mean() < 3
 
 
@@ -56,21 +56,31 @@ def test_edit_keeps_the_input_content(chelsea):
     out = decode(render("warmer", [chelsea], model=FLASH31, image_size="512"))
     ref = arr(fit(chelsea.convert("RGB"), out.size))
     got = arr(out)
-    keep = outside_mark(got.shape, FLASH31.id)
+    keep = outside_mark(got.shape)
     assert np.corrcoef(lum(ref)[keep], lum(got)[keep])[0, 1] > 0.95
 
 
-def test_unknown_instruction_gives_no_image_and_lists_the_vocabulary(chelsea):
+def test_unknown_instruction_returns_the_input_marked_not_simulated(chelsea):
     out = render("Translate this poem into French", [chelsea], model=FLASH31, image_size="512")
-    assert out.images == () and out.finish_reason == "NO_IMAGE" and out.operation == "edit"
-    assert out.text and out.output_image_tokens == 0
-    assert out.message and out.message.startswith("The offline simulator understands:")
-    for phrase, _ in EDIT_VOCABULARY[:-1]:
-        assert phrase in out.message
+    assert out.images and out.finish_reason == "STOP" and out.operation == "edit"
+    assert out.not_simulated and "outside the offline vocabulary" in out.not_simulated
+    # one short sentence pointing at the vocabulary, not the vocabulary itself
+    assert out.text.count(". ") == 0 and "tk.simulator_vocabulary()" in out.text and len(out.text) < 260
+    assert "black and white" not in out.text and out.message is None
+    got = arr(decode(out))
+    ref = arr(fit(chelsea.convert("RGB"), (got.shape[1], got.shape[0])))
+    keep = outside_mark(got.shape)
+    x0, y0, x1, y1 = marks.banner_box(got.shape[1], got.shape[0])
+    keep[y0:y1 + 16] = False
+    assert np.corrcoef(lum(ref)[keep], lum(got)[keep])[0, 1] > 0.98  # the input, unchanged, under the banner
+    band = got[y0:y1, x0:x1]
+    assert band[..., 0].mean() > band[..., 2].mean() + 60  # the red banner
 
 
 def test_adding_something_it_cannot_draw_says_so(chelsea):
-    out = render("add a dragon", [chelsea], model=FLASH31, image_size="512")
-    assert out.finish_reason == "NO_IMAGE" and "dragon" in out.text
-    ok = render("add a dragon and make it sepia", [chelsea], model=FLASH31, image_size="512")
-    assert ok.images and "sepia" in ok.text and "dragon" in ok.text
+    out = render("add a zorblax", [chelsea], model=FLASH31, image_size="512")
+    assert out.images and out.not_simulated == "cannot draw 'zorblax'" and "zorblax" in out.text
+    drawn = render("add a dragon", [chelsea], model=FLASH31, image_size="512")  # an emoji: drawn now
+    assert drawn.images and drawn.not_simulated is None and "add dragon" in drawn.text
+    ok = render("add a zorblax and make it sepia", [chelsea], model=FLASH31, image_size="512")
+    assert ok.images and "sepia" in ok.text and "zorblax" in ok.text and ok.not_simulated == "cannot draw 'zorblax'"

@@ -53,6 +53,6 @@ def test_fusion_applies_look_words_from_the_prompt(chelsea):
     out = render("put the cup in front and make it black and white", [chelsea, photo("coffee.png", 120)],
                  model=FLASH25)
     a = arr(decode(out))
-    keep = outside_mark(a.shape, FLASH25.id)
+    keep = outside_mark(a.shape)
     assert np.abs(a[..., 0] - a[..., 2])[keep].max() <= 1  # PNG output: exactly grey outside the mark
     assert "black and white" in out.text

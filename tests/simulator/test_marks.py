@@ -13,9 +13,9 @@ def test_mark_is_drawn_in_the_top_right_corner():
     flat = Image.new("RGB", (400, 400), (128, 128, 128))
     out = render("sharpen", [flat], model=FLASH31, image_size="512")  # sharpening a flat image changes nothing
     a = arr(decode(out))
-    keep = outside_mark(a.shape, FLASH31.id)
+    keep = outside_mark(a.shape)
     assert np.abs(a[keep] - 128).max() < 12, "something besides the mark changed the flat image"
-    x0, y0, x1, y1 = marks.mark_box(a.shape[1], a.shape[0], FLASH31.id)
+    x0, y0, x1, y1 = marks.mark_box(a.shape[1], a.shape[0])
     assert x0 > a.shape[1] / 2 and y1 < a.shape[0] / 2
     region = lum(a[y0:y1, x0:x1])
     assert (region > 200).mean() > 0.03, "no light text pixels in the mark"
@@ -25,7 +25,7 @@ def test_mark_is_drawn_in_the_top_right_corner():
 def test_generated_images_carry_the_mark_text_band():
     out = render("a sunny meadow with flowers", model=FLASH31, image_size="512")
     a = arr(decode(out))
-    x0, y0, x1, y1 = marks.mark_box(a.shape[1], a.shape[0], FLASH31.id)
+    x0, y0, x1, y1 = marks.mark_box(a.shape[1], a.shape[0])
     region = lum(a[y0:y1, x0:x1])
     assert (region > 200).mean() > 0.03 and (region < 80).mean() > 0.3
 
@@ -33,7 +33,7 @@ def test_generated_images_carry_the_mark_text_band():
 def test_mark_fits_narrow_images():
     for ar in ("1:8", "8:1"):
         w, h = FLASH31.pixel_size(ar, "512")
-        x0, y0, x1, y1 = marks.mark_box(w, h, FLASH31.id)
+        x0, y0, x1, y1 = marks.mark_box(w, h)
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
 
 

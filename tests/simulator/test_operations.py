@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 from sim_helpers import apply, arr, chroma, hf_energy, lum, photo
 
 from toolkit.simulator import EDIT_VOCABULARY
@@ -100,6 +101,17 @@ def _check(phrase: str, a: np.ndarray, b: np.ndarray) -> None:
         assert (b[..., 2] - b[..., 0]).mean() > (a[..., 2] - a[..., 0]).mean() + 5
     elif phrase == "fog":
         assert lum(b).std() < 0.7 * lum(a).std() and abs(lum(b).mean() - 224) < abs(lum(a).mean() - 224)
+    elif phrase.startswith("remove <thing>"):
+        spot = _SPOT_MASK
+        before_red = (a[..., 0] - a[..., 2])[spot].mean()
+        assert (b[..., 0] - b[..., 2])[spot].mean() < before_red - 60  # the red spot is gone
+        far = ~ndimage.binary_dilation(spot, iterations=12)
+        assert np.abs(b - a)[far].max() == 0  # nothing away from it changed
+    elif phrase.startswith("change the colour"):
+        spot = _SPOT_MASK
+        assert (b[..., 2] - b[..., 0])[spot].mean() > 60  # red became blue
+        far = ~ndimage.binary_dilation(spot, iterations=12)
+        assert np.abs(b - a)[far].max() == 0
     elif phrase == "add a <noun>":
         changed = (np.abs(b - a).max(axis=-1) > 30).mean()
         assert 0.005 < changed < 0.4
@@ -142,7 +154,19 @@ EXAMPLES = {
     "rain": "add rain",
     "fog": "add fog",
     "add a <noun>": "now add a red balloon",
+    "remove <thing> at a hotspot or region": "Remove the red spot at the point (x=60, y=40) of the 150x100 image.",
+    "change the colour of <thing> to <colour> at a hotspot or region":
+        "Change the colour of this to blue at the point (x=60, y=40) of the 150x100 image.",
 }
+
+# A red spot painted on chelsea (150 x 100) for the local edits above.
+_SPOT_MASK = (np.mgrid[:100, :150][0] - 40) ** 2 + (np.mgrid[:100, :150][1] - 60) ** 2 < 7 ** 2
+
+
+def _spotted(chelsea: Image.Image) -> Image.Image:
+    a = arr(chelsea).copy()
+    a[_SPOT_MASK] = (220, 20, 30)
+    return Image.fromarray(a.astype(np.uint8))
 
 
 def _input_for(phrase: str, chelsea: Image.Image, camera: Image.Image) -> Image.Image:
@@ -162,6 +186,8 @@ def _input_for(phrase: str, chelsea: Image.Image, camera: Image.Image) -> Image.
         return photo("rocket.jpg")
     if phrase == "painting":
         return photo("chelsea.png", 300)
+    if phrase.startswith(("remove <thing>", "change the colour")):
+        return _spotted(chelsea)
     return chelsea
 
 

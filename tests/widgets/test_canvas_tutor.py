@@ -76,8 +76,11 @@ def test_clear_and_load_image(ct, cat_upload, bad_upload, text):
 def test_empty_question_and_not_understood_question(ct, studio, text):
     ct.ask_button.click()
     assert "Type a question" in text(ct.message) and len(studio.session_ledger.df) == 0
-    ct.question.value = "Is this a good triangle?"
+    ct.question.value = "Is this a good triangle? [sim:no_image]"
     ct.ask_button.click()
-    assert ct.result.status == "no_image"
-    assert "No image came back" in text(ct.message) and "offline simulator" in text(ct.answer).lower()
+    assert ct.result.status == "no_image" and "No image came back" in text(ct.message)
     assert not ct.ask_button.disabled
+    ct.question.value = "Is this a good triangle?"  # beyond the simulator: an honestly marked image
+    ct.ask_button.click()
+    assert ct.result.status == "ok" and ct.result.reason.startswith("not simulated:")
+    assert "simulator" in text(ct.answer).lower()

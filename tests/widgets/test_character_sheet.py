@@ -18,12 +18,13 @@ def cs(studio):
 
 
 def test_one_generate_per_scene_with_scores_in_range(cs, studio, text):
+    cs.scenes.value = "at night\nin the rain\nplaying the violin [sim:no_image]"
     cs.run_button.click()
     df = cs.scores
     assert list(df.columns) == list(SCORE_COLUMNS)
-    assert df["scene"].tolist() == ["at night", "in the rain", "playing the violin"]
+    assert df["scene"].tolist() == ["at night", "in the rain", "playing the violin [sim:no_image]"]
     ok = df[df["status"] == "ok"]
-    assert len(ok) == 2  # the simulator cannot make anyone "play the violin": no_image, NaN scores
+    assert len(ok) == 2  # the third scene is scripted to come back without an image: NaN scores
     assert ok["phash"].between(0, 1).all() and ok["ssim"].between(-1, 1).all() and ok["histogram"].between(0, 1).all()
     kitchen = df.iloc[2]
     assert kitchen["status"] == "no_image" and math.isnan(kitchen["phash"])
@@ -33,16 +34,17 @@ def test_one_generate_per_scene_with_scores_in_range(cs, studio, text):
     cards = cs.gallery.children
     assert len(cards) == 3 and "<img" in cards[0].value and "phash " in text(cards[0])
     assert "no scores (no image)" in text(cards[2]) and "no_image" in text(cards[2])
-    assert "playing the violin: No image came back" in text(cs.message) and len(cs.notices) == 1
+    assert "playing the violin [sim:no_image]: No image came back" in text(cs.message) and len(cs.notices) == 1
     assert (cs.progress.value, cs.progress.max) == (3, 3)
     assert len(cs.results) == 3 and "<table" in cs.scores_view.value
     assert cs.meter.stats.calls == 3
 
 
 def test_scenes_with_the_same_problem_share_one_message(cs, text):
-    cs.scenes.value = "juggling fire\nat night\nplaying the violin"
+    cs.scenes.value = "juggling fire [sim:no_image]\nat night\nplaying the violin [sim:no_image]"
     cs.run_button.click()
-    assert [n.title for n in cs.notices] == ['juggling fire, playing the violin: No image came back (status "no_image")']
+    assert [n.title for n in cs.notices] == ['juggling fire [sim:no_image], playing the violin [sim:no_image]: No image '
+                                             'came back (status "no_image")']
 
 
 def test_scenes_and_template_are_editable(cs, studio):

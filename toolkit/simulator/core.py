@@ -21,17 +21,22 @@ import hashlib
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import OptionError
 from ..registry import ModelInfo, closest_aspect_ratio
-from . import edits, fuse, marks, scene
+from . import edits, fuse, marks, scene, shapes
 from .edits import EDIT_VOCABULARY
+from .openmoji import ARTWORK_CREDIT
 
-__all__ = ["EDIT_VOCABULARY", "SimImage", "SimOutput", "input_image_tokens", "render", "text_tokens"]
+__all__ = ["EDIT_VOCABULARY", "NOT_SIMULATED_PREFIX", "SimImage", "SimOutput", "input_image_tokens", "render",
+           "text_tokens"]
+
+NOT_SIMULATED_PREFIX = "not simulated:"
+"""How the offline backend's reason starts when part of a request was not simulated (the image says so too)."""
 
 #: Longest side budget for drawing: bigger outputs are drawn at about this many pixels and upscaled,
 #: which keeps 4K requests well under a second (the mark and caption are drawn at full size).
@@ -76,6 +81,16 @@ class SimOutput:
     output_text_tokens: int
     output_image_tokens: int
     operation: str  # "generate" | "edit" | "fuse"
+    not_simulated: str | None = None  # what was asked but not done (the image carries a NOT SIMULATED banner)
+    credits: tuple[str, ...] = ()  # attributions the image's artwork needs (OpenMoji's, when a glyph was drawn)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    sim: SimImage
+    text: str
+    not_simulated: str | None = None
+    credits: tuple[str, ...] = ()
 
 
 def text_tokens(text: str) -> int:
@@ -201,11 +216,13 @@ def _encode(img: Image.Image, mime: str) -> bytes:
     return buf.getvalue()
 
 
-def _finish(img: Image.Image, model: ModelInfo, caption: str | None) -> SimImage:
-    img = img.convert("RGB") if img.mode != "RGB" else img
+def _finish(img: Image.Image, model: ModelInfo, caption: str | None, banner: str | None = None) -> SimImage:
+    img = img.convert("RGB") if img.mode != "RGB" else img.copy()
     if caption:
         marks.add_caption(img, caption)
-    img = marks.add_mark(img, model.id)
+    img = marks.add_mark(img)
+    if banner is not None:
+        marks.add_banner(img, banner)
     return SimImage(_encode(img, model.output_mime), model.output_mime, img.width, img.height)
 
 
@@ -275,6 +292,9 @@ def render(
         return SimOutput((sim,) if sim is not None else (), text, finish, block, message, in_text, in_img,
                          text_tokens(text), out_img, operation)
 
+    def drawn(d: _Drawn) -> SimOutput:
+        return replace(answer(d.sim, d.text), not_simulated=d.not_simulated, credits=d.credits)
+
     if "[sim:blocked]" in low:
         return answer(None, "", "", _BLOCKED_MESSAGE, block="PROHIBITED_CONTENT")
     if "[sim:image_safety]" in low:
@@ -291,54 +311,74 @@ def render(
 
     rng = _rng(seed, clean, operation)
     if operation == "generate":
-        return answer(*_generate(clean, model, aspect_ratio, image_size, rng))
+        return drawn(_generate(clean, model, aspect_ratio, image_size, rng))
     if operation == "edit":
-        parsed = edits.parse_instruction(clean)
+        parsed = edits.parse_instruction(clean, _upright(images[0]).size)
         if not parsed.ops:
             placed = _place(clean, images[0], model, aspect_ratio, image_size, rng)
             if placed is not None:  # "put the character in a kitchen": a new scene with the subject in it
-                return answer(*placed)
-            return answer(None, edits.not_understood_text(clean, parsed), "NO_IMAGE", edits.vocabulary_message())
-        return answer(*_edit(parsed, _to_rgb(images[0]), model, aspect_ratio, image_size, rng))
-    return answer(*_fuse(clean, images, model, aspect_ratio, image_size, rng))
+                return drawn(placed)
+        return drawn(_edit(parsed, clean, _to_rgb(images[0]), model, aspect_ratio, image_size, rng))
+    return drawn(_fuse(clean, images, model, aspect_ratio, image_size, rng))
 
 
 def _generate(prompt: str, model: ModelInfo, aspect_ratio: str | None, image_size: str | None,
-              rng: np.random.Generator) -> tuple[SimImage, str]:
+              rng: np.random.Generator) -> _Drawn:
     ar = aspect_ratio or "1:1"
     size = _pixel_size(model, ar, image_size)
     plan = scene.parse_prompt(prompt)
     img = _resize(scene.render_scene(plan, _work_size(size), rng), size)
     items = plan.summary()
     when = f" {plan.time}" if plan.time else ""
+    missing = ", ".join(plan.unknown)
     if plan.abstract:
         text = f"Generated a {ar} abstract composition in {', '.join(plan.colour_words) or 'a default palette'}."
     elif items:
         text = f"Generated a {ar}{when} scene with: {', '.join(items)}."
+    elif missing:
+        text = f"Generated a {ar}{when} landscape without its subject."
     else:
         text = f"Generated a {ar}{when} landscape; no drawable subject was recognised in the prompt."
-    return _finish(img, model, prompt), f"[offline simulator] {text}"
+    if plan.stand_ins():
+        text += f" Stand-ins: {'; '.join(plan.stand_ins())}."
+    if missing:
+        text += f" Not simulated: {missing} (nothing draws it offline; marked on the image)."
+    glyphs = any(shapes.noun(s.noun).glyph for s in plan.subjects)
+    stand = [f"a {shapes.noun(s.noun).stand_in} for the {s.noun}" for s in plan.subjects if shapes.noun(s.noun).stand_in]
+    caption = f"{prompt} (stand-in: {', '.join(stand)})" if stand else prompt
+    return _Drawn(_finish(img, model, caption, missing or None), f"[offline simulator] {text}",
+                  f"{missing} (no drawing offline)" if missing else None, (ARTWORK_CREDIT,) if glyphs else ())
 
 
-def _edit(parsed: edits.Parsed, src: Image.Image, model: ModelInfo, aspect_ratio: str | None,
-          image_size: str | None, rng: np.random.Generator) -> tuple[SimImage, str]:
+def _edit(parsed: edits.Parsed, instruction: str, src: Image.Image, model: ModelInfo, aspect_ratio: str | None,
+          image_size: str | None, rng: np.random.Generator) -> _Drawn:
+    """Apply ``parsed.ops``; what could not be done is bannered on the image (all of it when nothing was)."""
     # Work no bigger than the output (or WORK_MAX_PIXELS): edits of a 24 MP photo stay fast.
     budget = _pixel_size(model, closest_aspect_ratio(model, *src.size), image_size)
     work = _shrink_to(src, min(WORK_MAX_PIXELS, budget[0] * budget[1]))
     work, applied = edits.apply_edits(work, parsed.ops, rng)
     # The output follows the *edited* shape, so "rotate 90" and "crop to 16:9" change the aspect ratio.
     ar = aspect_ratio or closest_aspect_ratio(model, *work.size)
-    text = f"[offline simulator] Edited the image ({ar}): {', '.join(applied)}."
-    if parsed.unknown_nouns:
-        text += f" I cannot draw: {', '.join(parsed.unknown_nouns)}."
-    return _finish(fit(work, _pixel_size(model, ar, image_size)), model, None), text
+    missing = None
+    if not applied:
+        missing = edits.not_simulated_reason(instruction, parsed)
+        text = (f"[offline simulator] Not simulated: {missing}, so this is your image unchanged with a NOT SIMULATED "
+                f"banner; see tk.simulator_vocabulary() for what works offline.")
+    else:
+        text = f"[offline simulator] Edited the image ({ar}): {', '.join(applied)}."
+        if parsed.unknown_nouns or parsed.unplaced:
+            missing = edits.not_simulated_reason(instruction, parsed)
+            text += f" Not simulated: {missing} (marked on the image)."
+    glyphs = any(op.edit.key == "add" and shapes.noun(op.args["noun"]).glyph for op in parsed.ops)
+    return _Drawn(_finish(fit(work, _pixel_size(model, ar, image_size)), model, None, missing), text, missing,
+                  (ARTWORK_CREDIT,) if glyphs else ())
 
 
 _PLACEMENT_CUES = ("place ", "put ", "in this scene", "into a", "into the", "scene:", "in a new scene")
 
 
 def _place(prompt: str, src: Image.Image, model: ModelInfo, aspect_ratio: str | None, image_size: str | None,
-           rng: np.random.Generator) -> tuple[SimImage, str] | None:
+           rng: np.random.Generator) -> _Drawn | None:
     """Draw the scene the prompt names and composite the input's subject into it (character/product shots).
 
     Used only when the instruction is not an edit the vocabulary knows, and it names a setting or time of
@@ -359,7 +399,8 @@ def _place(prompt: str, src: Image.Image, model: ModelInfo, aspect_ratio: str | 
     where = ", ".join(plan.summary()) or "a landscape"
     text = (f"[offline simulator] Placed the subject of the input image into a generated {ar} scene ({where}). "
             f"The simulator cuts the subject out by colour; the real model redraws it in the scene.")
-    return _finish(fit(fused, size), model, prompt), text
+    glyphs = any(shapes.noun(s.noun).glyph for s in plan.subjects)
+    return _Drawn(_finish(fit(fused, size), model, prompt), text, None, (ARTWORK_CREDIT,) if glyphs else ())
 
 
 def _oval_mask(size: tuple[int, int]) -> Image.Image:
@@ -372,14 +413,14 @@ def _oval_mask(size: tuple[int, int]) -> Image.Image:
 
 
 def _fuse(prompt: str, images: list[Image.Image], model: ModelInfo, aspect_ratio: str | None,
-          image_size: str | None, rng: np.random.Generator) -> tuple[SimImage, str]:
+          image_size: str | None, rng: np.random.Generator) -> _Drawn:
     src = _to_rgb(images[0])
     ar = aspect_ratio or closest_aspect_ratio(model, *src.size)
     base = fit(src, _work_size(_pixel_size(model, ar, image_size)))
     objects = [_to_rgb(im) for im in images[1:]]
     fused, where = fuse.fuse(base, objects, rng, [_alpha_mask(im) for im in images[1:]])
     # "Put the coffee next to the cat" names the inputs; only looks ("... in black and white") apply here.
-    looks = tuple(op for op in edits.parse_instruction(prompt).ops if op.edit.key != "add")
+    looks = tuple(op for op in edits.parse_instruction(prompt).ops if op.edit.key not in ("add", "remove", "recolour"))
     text = f"[offline simulator] Composited {where} onto image 1"
     if looks:
         fused, applied = edits.apply_edits(fused, looks, rng)
@@ -387,7 +428,7 @@ def _fuse(prompt: str, images: list[Image.Image], model: ModelInfo, aspect_ratio
         text += f" ({ar}), with soft shadows. Then applied: {', '.join(applied)}."
     else:
         text += f" ({ar}), with soft shadows."
-    return _finish(fit(fused, _pixel_size(model, ar, image_size)), model, None), text
+    return _Drawn(_finish(fit(fused, _pixel_size(model, ar, image_size)), model, None), text)
 
 
 def _shrink_to(img: Image.Image, max_pixels: int) -> Image.Image:

@@ -3,11 +3,16 @@
 An instruction is searched (case-insensitively) for every trigger in :data:`EDITS`; matches that overlap
 a more specific one are dropped ("blur the background" is not also "blur"), and the rest are applied in
 the order they appear, so "make it black and white and add a vignette" does both. ``add a <noun>``
-draws one of the nouns the scene module knows (:data:`toolkit.simulator.shapes.NOUNS`). The operations
-themselves live in :mod:`.operations`.
+draws any noun the scene module knows (the hand-drawn ones of :data:`toolkit.simulator.shapes.NOUNS`, every
+emoji name and the stand-ins of :mod:`.lexicon`). The operations themselves live in :mod:`.operations`.
 
-Known limits: negation is not understood ("don't blur" blurs), and there is no notion of *where* in the
-picture the subject is beyond "the middle".
+**Local edits need a place.** "remove ..." and "change the colour of ... to <colour>" act on the thing at
+a hotspot or in a region named in the instruction (the Editor's click phrase, "at pixel (x, y)" or
+"in the region (x0, y0, x1, y1)"; see :mod:`.local`); "add a ..." puts the noun there. Without a place they
+are reported in :attr:`Parsed.unplaced` and not done.
+
+Known limits: negation is not understood ("don't blur" blurs), and the subject of a global edit is
+assumed to be in the middle.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import operations, shapes
+from . import local, operations, shapes
 from .palette import COLOURS
 
 __all__ = [
@@ -31,9 +36,8 @@ __all__ = [
     "Op",
     "Parsed",
     "apply_edits",
-    "not_understood_text",
+    "not_simulated_reason",
     "parse_instruction",
-    "vocabulary_message",
 ]
 
 
@@ -69,13 +73,25 @@ class Op:
 
 @dataclass(frozen=True)
 class Parsed:
-    """What :func:`parse_instruction` found."""
+    """What :func:`parse_instruction` found.
+
+    ``unplaced`` lists local edits asked for without a place (``"remove"``, ``"recolour"``): they are
+    not in ``ops``.
+    """
 
     ops: tuple[Op, ...]
     unknown_nouns: tuple[str, ...] = ()
+    place: local.Place | None = None
+    unplaced: tuple[str, ...] = ()
 
 
 _IMG = r"(?:\s+(?:it|this|the\s+(?:image|photo|picture|pic)))?"
+
+# Recolouring names a plain colour ("golden" is light: "a golden sunset"), followed by the end of the clause;
+# "black and white" is the grayscale edit.
+_RECOLOUR_WORDS = "|".join(sorted((c for c in COLOURS if c not in ("golden", "gold")), key=len, reverse=True))
+_COLOUR_END = (r"(?!\s*(?:and|&|n)\s*white)(?=\s*(?:$|[.,;:!?()]|(?:and|with|but|please|instead|while|keep|so|"
+               r"colou?r|tone|shade|hue|paint)\b))")
 
 
 EDITS: tuple[Edit, ...] = (
@@ -161,11 +177,25 @@ EDITS: tuple[Edit, ...] = (
          r"snow\w*|blizzard|winter\w*", operations.snow, 3),
     Edit("rain", "rain", "rain streaks and a grey-blue cast (also: rainy, storm)", r"rain\w*|drizzl\w*|storm\w*", operations.rain, 3),
     Edit("fog", "fog", "misty haze, thicker towards the top (also: mist, haze)", r"fog\w*|mist\w*|haze|hazy", operations.fog, 3),
+    Edit("remove", "remove <thing> at a hotspot or region",
+         "finds the thing at the Editor's click (or fills the region) and inpaints it from its surroundings; "
+         "needs a place (also: erase, delete, get rid of)",
+         r"remove|erase|delete|get\s+rid\s+of|take\s+(?:out|away)|clean\s+(?:off|away)|wipe\s+(?:off|away)|eliminate",
+         local.remove, 5),
+    Edit("recolour", "change the colour of <thing> to <colour> at a hotspot or region",
+         "recolours the thing at the Editor's click (or the region), keeping its shading; needs a place",
+         rf"(?:change|turn|make|paint|recolou?r|colou?r)\s+(?:the\s+colou?r\s+of\s+)?(?:[\w'-]+\s+){{0,5}}?"
+         rf"(?:to|into|in)\s+(?:an?\s+)?(?:(?:light|pale|dark|deep|bright)\s+)?(?:{_RECOLOUR_WORDS})\b{_COLOUR_END}|"
+         rf"recolou?r\w*(?:\s+[\w'-]+){{0,5}}?\s+(?:{_RECOLOUR_WORDS})\b{_COLOUR_END}|"
+         rf"(?:make|paint|turn)\s+(?:it|this|that|(?:the|this|that|its|his|her)\s+[\w'-]+)\s+(?:{_RECOLOUR_WORDS})\b{_COLOUR_END}",
+         local.recolour, 7),
 )
 
 
-ADD_EDIT = Edit("add", "add a <noun>", "draws a cartoon object: " + ", ".join(shapes.NOUNS),
-                r"(?:add|put|place|draw|insert|include|paint\s+in)", operations.add, 10)
+ADD_EDIT = Edit("add", "add a <noun>",
+                f"draws one of {len(shapes.NOUNS)} hand-drawn nouns ({', '.join(list(shapes.NOUNS)[:10])}, ...) or any "
+                f"noun with an emoji (OpenMoji artwork: owl, fox, horse, guitar, ...); at a hotspot when one is given",
+                r"(?:add|put|(?<!in\s)place|draw|insert|include|paint\s+in)", operations.add, 10)
 
 
 #: ``(trigger phrase, what it does)`` for every instruction the offline simulator understands.
@@ -190,25 +220,31 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "another": 1, "two": 2, "three": 3, "four"
            "couple": 2, "some": 3, "few": 3}
 
 
-def parse_instruction(text: str) -> Parsed:
+def parse_instruction(text: str, size: tuple[int, int] | None = None) -> Parsed:
     """Find every vocabulary edit in ``text``.
 
     Parameters
     ----------
     text : str
         A plain-language instruction, e.g. ``"Make it black and white and add a vignette"``.
+    size : (int, int), optional
+        The input image's size, to place pixel coordinates given without one ("at pixel (120, 80)").
 
     Returns
     -------
     Parsed
-        The edits in the order they appear (overlapping weaker matches dropped), and nouns after
-        "add ..." that the simulator cannot draw.
+        The edits in the order they appear (overlapping weaker matches dropped), nouns after "add ..."
+        that the simulator cannot draw, the place named (hotspot or region) and local edits that needed one.
 
     Examples
     --------
     >>> [op.edit.key for op in parse_instruction("Make it black and white and add a vignette").ops]
     ['black and white', 'vignette']
+    >>> parse_instruction("Remove the stain").unplaced
+    ('remove',)
     """
+    place, span = local.find_place(text, size)
+    text = local.strip_place(text, span)  # "(x=120, y=80) of the 451x300 image" triggers nothing else
     found: list[tuple[int, int, Op]] = []
     claimed: list[tuple[int, int]] = []
 
@@ -233,7 +269,7 @@ def parse_instruction(text: str) -> Parsed:
             if not free(at, at + len(word)):
                 break  # "add a vignette": another edit owns the word
             pair = f"{word} {words[k + 1][1]}" if k + 1 < len(words) else ""
-            hit = shapes.WORD_TO_NOUN.get(pair) or shapes.WORD_TO_NOUN.get(word)
+            hit = (shapes.lookup_word(pair) if pair else None) or shapes.lookup_word(word)
             if hit:
                 noun, plural = hit
                 if plural and count == 1:
@@ -258,12 +294,20 @@ def parse_instruction(text: str) -> Parsed:
             break
     found.sort(key=lambda t: t[0])
     ops: list[Op] = []
+    unplaced: list[str] = []
     for _, _, op in found:
         # "golden hour sunset" is one sunset; only turns and additions may repeat.
         if op.edit.key not in ("add", "rotate") and any(o.edit.key == op.edit.key for o in ops):
             continue
+        if op.edit.key in ("remove", "recolour"):
+            if place is None:
+                unplaced.append(op.edit.key)
+                continue
+            op.args["place"] = place
+        elif op.edit.key == "add" and place is not None and place.point is not None:
+            op.args["place"] = place
         ops.append(op)
-    return Parsed(tuple(ops), tuple(dict.fromkeys(unknown)))
+    return Parsed(tuple(ops), tuple(dict.fromkeys(unknown)), place, tuple(dict.fromkeys(unplaced)))
 
 
 def apply_edits(img: Image.Image, ops: tuple[Op, ...] | list[Op], rng: np.random.Generator) -> tuple[Image.Image, list[str]]:
@@ -277,20 +321,25 @@ def apply_edits(img: Image.Image, ops: tuple[Op, ...] | list[Op], rng: np.random
     return img, labels
 
 
-def vocabulary_message() -> str:
-    """One short sentence listing what the simulator understands."""
-    phrases = ", ".join(p for p, _ in EDIT_VOCABULARY[:-1])
-    nouns = list(shapes.NOUNS)
-    return (f"The offline simulator understands: {phrases}, and add a <noun> ({', '.join(nouns[:8])} and "
-            f"{len(nouns) - 8} more); try one of these or use a real model.")
+def not_simulated_reason(instruction: str, parsed: Parsed) -> str:
+    """What of ``instruction`` the simulator could not do, in a few words (for the banner and the reason).
 
-
-def not_understood_text(instruction: str, parsed: Parsed) -> str:
-    """The reply text for an instruction with no usable edit."""
+    Examples
+    --------
+    >>> not_simulated_reason("Remove the stain", parse_instruction("Remove the stain"))
+    "'remove' needs a place: click the image or name a region"
+    >>> not_simulated_reason("What is the area?", parse_instruction("What is the area?"))
+    'answering a question about the image'
+    """
+    parts = []
+    for key in parsed.unplaced:
+        parts.append(f"'{key}' needs a place: click the image or name a region")
     if parsed.unknown_nouns:
-        return (f"[offline simulator] I can't draw {', '.join(repr(n) for n in parsed.unknown_nouns)} offline, and no "
-                f"other edit in my vocabulary matched, so there is no image.")
-    shown = " ".join(instruction.split())
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    return (f"[offline simulator] I don't know how to do {shown!r} offline: no edit in my vocabulary matched, "
-            f"so there is no image.")
+        parts.append(f"cannot draw {', '.join(repr(n) for n in parsed.unknown_nouns)}")
+    if not parts:
+        if "?" in instruction:
+            return "answering a question about the image"
+        shown = " ".join(instruction.split())
+        shown = shown if len(shown) <= 60 else shown[:57].rstrip() + "..."
+        return f"{shown!r} is outside the offline vocabulary"
+    return "; ".join(parts)

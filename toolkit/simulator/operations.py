@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from . import shapes
+from . import lexicon, shapes
 from .palette import RGB, gradient, luminance, smoothstep
 
 __all__ = [
@@ -425,12 +425,13 @@ def painting(img: Image.Image, op: Trigger, rng: np.random.Generator) -> Image.I
 def add(img: Image.Image, op: Trigger, rng: np.random.Generator) -> Image.Image:
     """Edit "add a <noun>": draws ``op.args["count"]`` copies of a noun from :data:`.shapes.NOUNS`.
 
-    Sky nouns go in the upper part, a hat on top of a centred subject, other nouns near the bottom.
+    Sky nouns go in the upper part, a hat on top of a centred subject, other nouns near the bottom; with a
+    hotspot (``op.args["place"]``) the first copy is centred on it.
     """
     name: str = op.args["noun"]
     colour: RGB | None = op.args.get("colour")
     count: int = op.args.get("count", 1)
-    noun = shapes.NOUNS[name]
+    noun = shapes.noun(name)
     out = img.copy()
     w, h = out.size
     ref = min(h, 1.3 * w)
@@ -448,8 +449,11 @@ def add(img: Image.Image, op: Trigger, rng: np.random.Generator) -> Image.Image:
             cx, base = w * (0.15 + 0.7 * (slot if count > 1 else rng.uniform(0, 1))), h * rng.uniform(0.1, 0.3) + s
         else:
             cx, base = w * (0.15 + 0.7 * (slot if count > 1 else rng.choice([0.1, 0.9]))), h * rng.uniform(0.86, 0.94)
+        point = getattr(op.args.get("place"), "point", None)
+        if point is not None and k == 0:
+            cx, base = point[0] * w, min(h - 2.0, point[1] * h + s / 2)
         cx = min(max(cx, half + 2), w - half - 2)
         tile, ox, oy = shapes.render_noun(name, s, colour, rng, ctx)
         out.paste(tile, (round(cx - half) - ox, round(base - s) - oy), tile)
-    op.args["label"] = f"add {name}" if count == 1 else f"add {count} {name}s"
+    op.args["label"] = f"add {name}" if count == 1 else f"add {count} {lexicon.plural(name)}"
     return out

@@ -36,7 +36,7 @@ def outdoor(plan: Plan, setting: str | None, sky: Sky, w: int, h: int, rng: np.r
                        ch, None, rng, ctx, light(min(1.0, a) for a in amb))
 
     for s in plan.subjects:  # backdrop nouns sit behind the hills
-        if shapes.NOUNS[s.noun].place == "backdrop":
+        if shapes.noun(s.noun).place == "backdrop":
             for k in range(s.count):
                 mh = ref * rng.uniform(0.32, 0.42)
                 cx = w * ((k + 0.5) / s.count + rng.uniform(-0.12, 0.12) / s.count)

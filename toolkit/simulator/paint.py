@@ -90,7 +90,7 @@ def paste_noun(canvas: Image.Image, name: str, cx: float, base_y: float, height:
                rng: np.random.Generator, ctx: shapes.Ctx, ambient: tuple[float, float, float]) -> tuple[int, int, int, int]:
     """Draw noun ``name`` with its unit box bottom-centred at (cx, base_y); returns its pixel box."""
     tile, ox, oy = shapes.render_noun(name, height, colour, rng, ctx, ambient)
-    aspect = shapes.NOUNS[name].aspect
+    aspect = shapes.noun(name).aspect
     x0 = round(cx - aspect * height / 2) - ox
     y0 = round(base_y - height) - oy
     canvas.paste(tile, (x0, y0), tile)

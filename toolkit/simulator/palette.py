@@ -1,4 +1,4 @@
-"""Colour, time-of-day and weather words, and the small colour helpers the other modules share.
+"""Colour, setting, time-of-day and weather words, and the small colour helpers the other modules share.
 
 Everything here is plain data plus pure functions so that the prompt parser in :mod:`.scene` and the
 edit vocabulary in :mod:`.edits` agree on what "gold", "sunset" or "night" mean.
@@ -119,6 +119,22 @@ TIME_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 #: Weather words -> weather name.
+#: Setting phrases, most specific first, and the setting they select.
+SETTING_WORDS: tuple[tuple[str, str], ...] = (
+    (r"under ?water|under the sea|aquarium|coral reef|reef|seabed|ocean floor", "underwater"),
+    (r"outer space|space|galaxy|cosmos|universe|nebula|orbit", "space"),
+    (r"restaurants?|bistro|caf[eé]s?|diner|dining room|bar|pub|brasserie|dinner", "restaurant"),
+    (r"kitchen", "kitchen"),
+    (r"bedroom|living room|room|office|studio|library|indoors?|inside|interior|home office", "room"),
+    (r"beach|seaside|coast|shore|tropical|island", "beach"),
+    (r"ocean|sea|lake|river|pond|harbou?r|bay|waterfront", "water"),
+    (r"desert|dunes?|sahara", "desert"),
+    (r"city|street|town|downtown|skyline|urban|skyscrapers?|metropolis|new york|tokyo|paris|london", "city"),
+    (r"forest|woods|jungle|woodland|rainforest", "forest"),
+    (r"arctic|antarctic|tundra|glacier|ski slope", "snowfield"),
+    (r"field|meadow|garden|park|farm|countryside|hills?|grass\w*|valley", "meadow"),
+)
+
 WEATHER_WORDS: tuple[tuple[str, str], ...] = (
     (r"snow\w*|blizzard|winter\w*", "snow"),
     (r"rain\w*|drizzle|downpour|shower", "rain"),

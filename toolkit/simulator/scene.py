@@ -94,45 +94,49 @@ def _abstract(plan: Plan, w: int, h: int, rng: np.random.Generator) -> Image.Ima
     return vignette(canvas.filter(ImageFilter.GaussianBlur(0.7)), 0.25)
 
 
+_BANDS = {"left": (0.0, 0.42), "right": (0.58, 1.0), "centre": (0.3, 0.7)}
+"""Horizontal share of the free range, as fractions, for subjects with a position."""
+
+
 def _place_subjects(canvas: Image.Image, plan: Plan, stage: Stage, rng: np.random.Generator, ctx: shapes.Ctx,
                     ambient: tuple[float, float, float], sky: Sky, setting: str | None) -> None:
     w, h = canvas.size
     ref = min(h, 1.3 * w)
-    instances: list[tuple[str, RGB | None, str]] = []
+    instances: list[tuple[str, RGB | None, str, str | None]] = []  # (noun, colour, word, position)
     free = list(plan.free_colours)
     colourable = {"car", "balloon", "umbrella", "flower", "hat", "ball", "boat", "butterfly", "heart", "house",
                   "person", "fish", "cake", "cup", "star", "robot", "planet", "plane", "rocket", "snowman"}
     for subj in plan.subjects:
         if (subj.noun == "sun" and sky.sun is not None) or (subj.noun == "moon" and sky.moon):
             continue  # already drawn with the sky
-        if shapes.NOUNS[subj.noun].place == "backdrop" and setting not in INDOOR and setting not in ("space", "underwater"):
+        if shapes.noun(subj.noun).place == "backdrop" and setting not in INDOOR and setting not in ("space", "underwater"):
             continue  # already drawn behind the hills
         for k in range(subj.count):
             col = subj.colours[k % len(subj.colours)] if subj.colours else None
             if col is None and subj.noun in colourable and free:
                 col = free[k % len(free)] if subj.count > 1 else free.pop(0)
-            instances.append((subj.noun, col, subj.word))
-    n_main = sum(1 for n, _, _ in instances if shapes.NOUNS[n].place in ("ground", "small", "water"))
+            instances.append((subj.noun, col, subj.word, subj.position))
+    n_main = sum(1 for n, *_ in instances if shapes.noun(n).place in ("ground", "small", "water"))
     hero = 1.45 if n_main <= 1 else 1.25 if n_main == 2 else 1.0
-    only_small = n_main > 0 and all(shapes.NOUNS[n].place == "small" for n, _, _ in instances
-                                    if shapes.NOUNS[n].place in ("ground", "small", "water"))
+    only_small = n_main > 0 and all(shapes.noun(n).place == "small" for n, *_ in instances
+                                    if shapes.noun(n).place in ("ground", "small", "water"))
 
     sky_items, floor_items, table_items, water_items = [], [], [], []
     for inst in instances:
-        place = shapes.NOUNS[inst[0]].place
+        place = shapes.noun(inst[0]).place
         if stage.floating:
             sky_items.append(inst) if place == "sky" else floor_items.append(inst)
         elif place == "sky":
             sky_items.append(inst)
         elif place == "water" and stage.water is not None:
             water_items.append(inst)
-        elif stage.table is not None and (place == "small" or shapes.NOUNS[inst[0]].height <= 0.3):
+        elif stage.table is not None and (place == "small" or shapes.noun(inst[0]).height <= 0.3):
             table_items.append(inst)
         else:
             floor_items.append(inst)
 
     def size_of(name: str, depth: float = 1.0) -> float:
-        noun = shapes.NOUNS[name]
+        noun = shapes.noun(name)
         k = hero * (1.7 if only_small and noun.place == "small" else 1.0)
         s = noun.height * ref * depth * k * rng.uniform(0.9, 1.1)
         return min(s, 0.92 * w / noun.aspect, (0.8 if noun.place == "sky" else 0.56) * h)
@@ -146,17 +150,32 @@ def _place_subjects(canvas: Image.Image, plan: Plan, stage: Stage, rng: np.rando
         slot = (hi - lo) / n
         return [lo + (int(order[i]) + 0.5 + rng.uniform(-0.22, 0.22)) * slot for i in range(n)]
 
+    def spread_by_position(items: list[tuple[str, RGB | None, str, str | None]], lo: float, hi: float) -> list[float]:
+        # Items with a position ("on the left") share that part of the range; the rest share all of it.
+        xs = [0.0] * len(items)
+        groups: dict[str | None, list[int]] = {}
+        for k, item in enumerate(items):
+            groups.setdefault(item[3] if item[3] in _BANDS else None, []).append(k)
+        for pos, idxs in groups.items():
+            a, b = _BANDS.get(pos or "", (0.0, 1.0))
+            for k, x in zip(idxs, spread(len(idxs), lo + a * (hi - lo), lo + b * (hi - lo)), strict=True):
+                xs[k] = x
+        return xs
+
     # Sky things: rejection-sample positions so they do not pile up.
     boxes = list(stage.boxes)
-    for name, col, word in sky_items:
+    for name, col, word, pos in sky_items:
         s = size_of(name) * (0.9 if name != "bird" else rng.uniform(0.7, 1.2))
         region = stage.window if (stage.window and name in ("sun", "moon", "star", "cloud", "bird", "plane", "rocket")) else None
         if region is not None:
             rx0, ry0, rx1, ry1 = region
-            s = min(s, (ry1 - ry0) * 0.45, (rx1 - rx0) * 0.45 / shapes.NOUNS[name].aspect)
+            s = min(s, (ry1 - ry0) * 0.45, (rx1 - rx0) * 0.45 / shapes.noun(name).aspect)
         else:
             rx0, ry0, rx1, ry1 = 0.0, stage.sky_band[0], float(w), stage.sky_band[1]
-        aw = shapes.NOUNS[name].aspect * s
+        if pos in _BANDS:
+            a, b = _BANDS[pos]
+            rx0, rx1 = rx0 + a * (rx1 - rx0), rx0 + b * (rx1 - rx0)
+        aw = shapes.noun(name).aspect * s
         best: tuple[float, float, tuple[float, float, float, float]] | None = None
         for _ in range(12):
             cx = rng.uniform(rx0 + aw / 2 + 2, max(rx0 + aw / 2 + 3, rx1 - aw / 2 - 2))
@@ -173,22 +192,23 @@ def _place_subjects(canvas: Image.Image, plan: Plan, stage: Stage, rng: np.rando
 
     placed: list[tuple[float, str, RGB | None, str, float, float]] = []  # (baseline, name, col, word, cx, size)
     lo, hi = stage.ground
-    for x, (name, col, word) in zip(spread(len(floor_items), 0.04 * w, 0.96 * w), floor_items, strict=True):
+    for x, (name, col, word, pos) in zip(spread_by_position(floor_items, 0.04 * w, 0.96 * w), floor_items, strict=True):
         if stage.floating:
             by = rng.uniform(h * 0.35, h * 0.85)
             depth = 1.0
         else:
             # Big things (houses, trees, castles) stand further back, small ones in front, so a car is
             # not hidden behind a house.
-            big = shapes.NOUNS[name].height >= 0.36
+            big = (shapes.noun(name).height >= 0.36 or pos == "top") and pos != "bottom"
             by = rng.uniform(lo, lo + 0.55 * (hi - lo)) if big else rng.uniform(lo + 0.4 * (hi - lo), hi)
             depth = 0.75 + 0.45 * (by - stage.horizon) / max(1.0, h - stage.horizon)
         s = size_of(name, depth)
-        half = shapes.NOUNS[name].aspect * s / 2
+        half = shapes.noun(name).aspect * s / 2
         placed.append((by, name, col, word, min(max(x, half), w - half), s))
     if stage.water is not None:
         wlo, whi = stage.water
-        for x, (name, col, word) in zip(spread(len(water_items), 0.05 * w, 0.95 * w), water_items, strict=True):
+        for x, (name, col, word, _) in zip(spread_by_position(water_items, 0.05 * w, 0.95 * w), water_items,
+                                           strict=True):
             by = rng.uniform(wlo + 0.3 * (whi - wlo), whi) if name == "boat" else rng.uniform(wlo + 0.4 * (whi - wlo), whi)
             depth = 0.7 + 0.5 * (by - wlo) / max(1.0, whi - wlo)
             if setting == "underwater":
@@ -201,12 +221,13 @@ def _place_subjects(canvas: Image.Image, plan: Plan, stage: Stage, rng: np.rando
     if stage.table is not None:
         draw_table(canvas, stage, setting or "", ctx, rng)
         x0, x1, ty = stage.table
-        xs = spread(len(table_items), x0 + 0.12 * (x1 - x0), x1 - 0.12 * (x1 - x0))
-        for x, (name, col, word) in sorted(zip(xs, table_items, strict=True), key=lambda t: -shapes.NOUNS[t[1][0]].height):
+        xs = spread_by_position(table_items, x0 + 0.12 * (x1 - x0), x1 - 0.12 * (x1 - x0))
+        for x, (name, col, word, _) in sorted(zip(xs, table_items, strict=True),
+                                              key=lambda t: -shapes.noun(t[1][0]).height):
             s = size_of(name)
-            if setting == "restaurant" and shapes.NOUNS[name].place == "small":
+            if setting == "restaurant" and shapes.noun(name).place == "small":
                 d = ImageDraw.Draw(canvas, "RGBA")
-                pw = shapes.NOUNS[name].aspect * s * 0.75
+                pw = shapes.noun(name).aspect * s * 0.75
                 d.ellipse((x - pw, ty - h * 0.025, x + pw, ty + h * 0.015), fill=(212, 208, 204, 255))
                 d.ellipse((x - pw * 0.8, ty - h * 0.02, x + pw * 0.8, ty + h * 0.008), fill=(252, 252, 250, 255))
             paste_noun(canvas, name, x, ty + 0.005 * h, s, col, rng, shapes.Ctx(ctx.night, ctx.snow, word), ambient)

@@ -12,12 +12,14 @@ The drawing kit is in :mod:`.pen`; the drawers are grouped in :mod:`.creatures` 
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
+from . import lexicon, openmoji
 from .creatures import (
     draw_bird,
     draw_butterfly,
@@ -59,21 +61,33 @@ from .objects import (
 from .palette import RGB
 from .pen import MARGIN, SUPERSAMPLE, Ctx, Drawer, Pen
 
-__all__ = ["NOUNS", "SUPERSAMPLE", "WORD_TO_NOUN", "Ctx", "Noun", "Pen", "drawable_names", "render_noun"]
+__all__ = ["NOUNS", "SUPERSAMPLE", "WORD_TO_NOUN", "Ctx", "Noun", "Pen", "drawable_names", "lookup_word", "noun",
+           "render_noun"]
 
 
 @dataclass(frozen=True)
 class Noun:
-    """How to draw and place one drawable noun."""
+    """How to draw and place one drawable noun: hand-drawn (``draw``) or an OpenMoji emoji (``glyph``)."""
 
     name: str
-    draw: Drawer
+    draw: Drawer | None
     aspect: float  # width / height of its unit box
     height: float  # height as a fraction of the image height (before depth scaling)
     place: str  # "ground", "sky", "small" (table-top sized), "water", "backdrop"
     words: tuple[str, ...] = ()  # synonyms, singular (plurals are derived)
+    glyph: str = ""  # the emoji drawn instead of ``draw`` (see toolkit.simulator.openmoji)
+    tint: RGB | None = None  # a stand-in's colour, used when the prompt names none
+    stand_in: str = ""  # what is drawn instead of the noun asked for ("raccoon" for "red panda"), if anything
+    emissive: bool = False  # an emoji that glows at night (fire, candles)
+
+    @property
+    def artwork(self) -> str:
+        """Where the picture comes from: "hand-drawn" or "OpenMoji"."""
+        return "OpenMoji" if self.glyph else "hand-drawn"
 
 
+# Words whose emoji draws them better than these pictures (truck, volcano, eagle, shark, soccer ball, ...) are
+# left to the emoji (see lexicon), and so are "palm tree" and "christmas tree".
 NOUNS: dict[str, Noun] = {n.name: n for n in (
     Noun("cat", draw_cat, 0.9, 0.26, "ground", ("cat", "kitten", "kitty", "kitties")),
     Noun("dog", draw_dog, 1.25, 0.24, "ground", ("dog", "puppy", "puppies", "doggo", "hound")),
@@ -82,16 +96,16 @@ NOUNS: dict[str, Noun] = {n.name: n for n in (
     Noun("sun", draw_sun, 1.0, 0.17, "sky", ("sun",)),
     Noun("moon", draw_moon, 1.0, 0.13, "sky", ("moon", "crescent")),
     Noun("star", draw_star, 1.0, 0.08, "sky", ("star",)),
-    Noun("car", draw_car, 2.0, 0.15, "ground", ("car", "taxi", "automobile", "vehicle", "truck", "jeep")),
+    Noun("car", draw_car, 2.0, 0.15, "ground", ("car", "taxi", "automobile", "vehicle", "jeep")),
     Noun("banana", draw_banana, 1.6, 0.11, "small", ("banana", "plantain")),
     Noun("cup", draw_cup, 1.1, 0.13, "small", ("cup", "coffee", "mug", "tea", "latte", "cappuccino", "espresso")),
-    Noun("mountain", draw_mountain, 1.8, 0.42, "backdrop", ("mountain", "peak", "alps", "volcano")),
-    Noun("flower", draw_flower, 0.6, 0.16, "ground", ("flower", "rose", "tulip", "daisy", "sunflower", "blossom")),
+    Noun("mountain", draw_mountain, 1.8, 0.42, "backdrop", ("mountain", "peak", "alps")),
+    Noun("flower", draw_flower, 0.6, 0.16, "ground", ("flower", "rose", "tulip", "daisy", "blossom")),
     Noun("person", draw_person, 0.56, 0.32, "ground", (
         "person", "people", "woman", "women", "man", "men", "girl", "boy", "child", "kid", "lady", "guy",
         "chef", "friend", "mother", "father", "queen", "king", "princess", "prince", "wizard", "farmer")),
-    Noun("bird", draw_bird, 1.0, 0.045, "sky", ("bird", "seagull", "gull", "eagle", "crow", "parrot", "pigeon")),
-    Noun("fish", draw_fish, 1.6, 0.08, "water", ("fish", "goldfish", "salmon", "shark", "dolphin")),
+    Noun("bird", draw_bird, 1.0, 0.045, "sky", ("bird", "seagull", "gull", "crow", "pigeon")),
+    Noun("fish", draw_fish, 1.6, 0.08, "water", ("fish", "goldfish", "salmon")),
     Noun("boat", draw_boat, 1.4, 0.2, "water", ("boat", "ship", "sailboat", "yacht", "canoe", "sail")),
     Noun("cloud", draw_cloud, 1.8, 0.12, "sky", ("cloud",)),
     Noun("apple", draw_apple, 1.0, 0.09, "small", ("apple",)),
@@ -105,7 +119,7 @@ NOUNS: dict[str, Noun] = {n.name: n for n in (
     Noun("butterfly", draw_butterfly, 1.0, 0.08, "sky", ("butterfly", "butterflies", "moth")),
     Noun("cake", draw_cake, 1.0, 0.14, "small", ("cake", "cupcake", "birthday cake", "dessert")),
     Noun("hat", draw_hat, 1.2, 0.12, "small", ("hat", "top hat", "tophat")),
-    Noun("ball", draw_ball, 1.0, 0.1, "small", ("ball", "beach ball", "football", "soccer ball")),
+    Noun("ball", draw_ball, 1.0, 0.1, "small", ("ball", "beach ball")),
     Noun("plane", draw_plane, 2.0, 0.08, "sky", ("plane", "airplane", "aeroplane", "jet", "aircraft")),
     Noun("lighthouse", draw_lighthouse, 0.6, 0.44, "ground", ("lighthouse",)),
     Noun("planet", draw_planet, 1.6, 0.22, "sky", ("planet", "saturn", "jupiter")),
@@ -140,6 +154,52 @@ for _w in ("people", "women", "men", "puppies", "kitties", "butterflies", "snowm
     WORD_TO_NOUN[_w] = (WORD_TO_NOUN[_w][0], True)
 
 
+_HAND_DRAWN_STAND_INS: dict[str, tuple[str, bool]] = {}
+for _name, (_target, _tint) in lexicon.STAND_INS.items():
+    if _target in NOUNS:
+        _HAND_DRAWN_STAND_INS[_name] = (_name, False)
+        _HAND_DRAWN_STAND_INS[lexicon.plural(_name)] = (_name, True)
+
+
+def lookup_word(word: str) -> tuple[str, bool] | None:
+    """``(noun name, is_plural)`` for a prompt word (or two words), or None when nothing draws it.
+
+    The hand-drawn nouns come first, then the stand-ins drawn by hand ("knight" is a person in grey), then
+    the emoji names and their stand-ins (:mod:`.lexicon`). A two-word emoji name whose last word is a
+    hand-drawn noun ("full moon", "racing car") is left to the hand-drawn noun, except a few
+    (:data:`.lexicon.BIGRAMS_OVER_HAND_DRAWN`: "palm tree", "hot dog", ...).
+
+    Examples
+    --------
+    >>> lookup_word("kittens"), lookup_word("owl"), lookup_word("full moon"), lookup_word("palm tree")
+    (('cat', True), ('owl', False), None, ('palm tree', False))
+    """
+    hit = WORD_TO_NOUN.get(word) or _HAND_DRAWN_STAND_INS.get(word)
+    if hit is not None:
+        return hit
+    if " " in word and word.rpartition(" ")[2] in WORD_TO_NOUN and word not in lexicon.BIGRAMS_OVER_HAND_DRAWN:
+        return None
+    return lexicon.lookup(word)
+
+
+def noun(name: str) -> Noun:
+    """The :class:`Noun` called ``name``: hand-drawn, or built from an emoji or a stand-in (KeyError if none)."""
+    found = NOUNS.get(name)
+    return found if found is not None else _built(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _built(name: str) -> Noun:
+    stand_in = lexicon.STAND_INS.get(name)
+    if stand_in is not None and stand_in[0] in NOUNS:
+        return replace(NOUNS[stand_in[0]], name=name, words=(), tint=stand_in[1], stand_in=stand_in[0])
+    e = lexicon.entry(name)
+    if e is None:
+        raise KeyError(f"nothing draws {name!r}")
+    return Noun(name, None, openmoji.glyph_aspect(e.char), e.height, e.place, (), e.char, e.tint, e.stand_in,
+                e.emissive)
+
+
 def render_noun(name: str, height_px: float, colour: RGB | None, rng: np.random.Generator, ctx: Ctx,
                 ambient: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> tuple[Image.Image, int, int]:
     """Draw one noun as an anti-aliased RGBA tile.
@@ -147,7 +207,7 @@ def render_noun(name: str, height_px: float, colour: RGB | None, rng: np.random.
     Parameters
     ----------
     name : str
-        A key of :data:`NOUNS`.
+        A noun name (:func:`noun`): hand-drawn, an emoji name or a stand-in.
     height_px : float
         Height of the unit box in output pixels.
     colour, rng, ctx, ambient
@@ -158,18 +218,23 @@ def render_noun(name: str, height_px: float, colour: RGB | None, rng: np.random.
     (tile, ox, oy)
         The tile and the offset, in pixels, of the unit box's top-left corner inside it.
     """
-    noun = NOUNS[name]
+    found = noun(name)
+    colour = colour or found.tint
     s = max(4.0, float(height_px))
+    if found.draw is None:
+        light = (1.0, 1.0, 1.0) if found.emissive else ambient
+        return openmoji.glyph_tile(found.glyph, s, colour, light, shadow=found.place in ("ground", "small"),
+                                   margin=MARGIN)
     k = s * SUPERSAMPLE
-    w = math.ceil((noun.aspect + 2 * MARGIN) * s) * SUPERSAMPLE
+    w = math.ceil((found.aspect + 2 * MARGIN) * s) * SUPERSAMPLE
     h = math.ceil((1 + 2 * MARGIN) * s) * SUPERSAMPLE
     tile = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    noun.draw(Pen(tile, k, ambient), colour, rng, ctx)
+    found.draw(Pen(tile, k, ambient), colour, rng, ctx)
     tile = tile.reduce(SUPERSAMPLE)
     off = round(MARGIN * s)
     return tile, off, off
 
 
 def drawable_names() -> list[str]:
-    """Names of every drawable noun, in vocabulary order."""
+    """Names of the hand-drawn nouns, in vocabulary order (emoji nouns: :func:`.lexicon.emoji_names`)."""
     return list(NOUNS)

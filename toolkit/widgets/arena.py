@@ -3,6 +3,11 @@
 Two outputs of the same cell from different arms (models, prompt variants, ...) are shown unlabeled, in
 random order and on random sides; the judge picks left, right or tie (or skips). Judgements are stored in
 the home (``judgements.jsonl``), so ratings survive the kernel and several judges can contribute.
+
+Nothing on screen reveals the arm: both images are shown at one fixed size (:func:`same_size`: models
+return different pixel sizes), re-encoded the same way, with no file name; the caption names only the
+axes the two share, and the prompt only when it is the same for both. The offline simulator's mark says
+"OFFLINE SIMULATOR" without the model, so it is identical on both sides.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+from PIL import Image
 
 from .. import ratings as rt
 from ..studio import Studio
@@ -63,6 +69,7 @@ class Arena(App):
         self.position = 0
         self.judged: list[rt.Judgement] = []
         self._by_key = {r.key: r for r in study.results.values()}
+        self._axes_by_key = {r.key: dict(c.axes) for c in study.cells if (r := study.results.get(c.index)) is not None}
         self.left_image = image_view(None, max_side)
         self.right_image = image_view(None, max_side)
         self.left_button = widgets.Button(description="Left is better", icon="arrow-left")
@@ -131,9 +138,50 @@ class Arena(App):
                 self.ratings_view.value = self.ratings().to_html()
             return
         left, right = self._by_key[pair[0]], self._by_key[pair[1]]
-        set_image(self.left_image, left.image, self.max_side)
-        set_image(self.right_image, right.image, self.max_side)
-        self.context.value = f"<small>Prompt: {html.escape(left.prompt)}</small>"
+        shown = same_size(left.image, right.image, self.max_side)
+        set_image(self.left_image, shown[0], self.max_side)
+        set_image(self.right_image, shown[1], self.max_side)
+        self.context.value = self._caption(pair)
+
+    def _caption(self, pair: tuple[str, str]) -> str:
+        """What the two outputs share: the other axes' values, and the prompt when it is the same for both."""
+        left, right = self._by_key[pair[0]], self._by_key[pair[1]]
+        a, b = self._axes_by_key.get(pair[0], {}), self._axes_by_key.get(pair[1], {})
+        shared = [f"{k} = {a[k]}" for k in a if k != self.arm and k in b and str(a[k]) == str(b[k])]
+        parts = [html.escape(", ".join(shared))] if shared else []
+        if left.prompt == right.prompt:
+            parts.append(f"Prompt: {html.escape(left.prompt)}")
+        return f"<small>{' · '.join(parts) or 'Same cell, two arms.'}</small>"
+
+
+def same_size(a: Image.Image | None, b: Image.Image | None, max_side: int) -> tuple[Image.Image | None, Image.Image | None]:
+    """Both images as RGB at one size: the first's aspect ratio within ``max_side``, the second cropped to it.
+
+    The real models (and the simulator, which copies their tables) return different pixel sizes for the
+    same aspect ratio (1344 x 768 or 1376 x 768 for 16:9), which would tell the arms apart.
+
+    Examples
+    --------
+    >>> x, y = same_size(Image.new("RGB", (1344, 768)), Image.new("RGB", (1376, 768)), 384)
+    >>> x.size == y.size == (384, 219)
+    True
+    """
+    if a is None or b is None:
+        return a, b
+    w, h = a.size
+    k = max_side / max(w, h)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    return _cover(a, size), _cover(b, size)
+
+
+def _cover(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``img`` scaled to cover ``size`` and centre-cropped to it."""
+    w, h = img.size
+    tw, th = size
+    scale = max(tw / w, th / h)
+    cw, ch = tw / scale, th / scale
+    box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
+    return img.convert("RGB").resize(size, Image.Resampling.LANCZOS, box=box)
 
 
 def _login() -> str:
