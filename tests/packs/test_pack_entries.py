@@ -6,17 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from pack_helpers import PROMPTS, home_files, image_of, items, members, record, repack, write_pack
+from pack_helpers import PROMPTS, home_files, image_of, items, members, repack, write_pack
 
 import toolkit as tk
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("instructor")
-    pack = root / "workshop.pack"
-    record(root / "home", pack)
-    return pack
 
 
 def drop_status(lines):

@@ -4,18 +4,10 @@ read as a real image of its MIME type (item 2 of the pack security audit)."""
 from __future__ import annotations
 
 import pytest
-from pack_helpers import digest, home_files, image_of, items, members, record, repack, retarget
+from pack_helpers import digest, home_files, image_of, items, members, repack, retarget
 
 import toolkit as tk
 from toolkit.images import embed_metadata, strip_metadata
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("instructor")
-    pack = root / "workshop.pack"
-    record(root / "home", pack)
-    return pack
 
 
 def assert_refused(tmp_path, pack, match):

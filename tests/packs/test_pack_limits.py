@@ -13,18 +13,10 @@ import zlib
 from contextlib import suppress
 
 import pytest
-from pack_helpers import deflated_zeros, home_files, members, raw_zip, record, repack, write_pack
+from pack_helpers import deflated_zeros, home_files, members, raw_zip, repack, write_pack
 
 import toolkit as tk
 import toolkit.packs.safety as safety
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("instructor")
-    pack = root / "workshop.pack"
-    record(root / "home", pack)
-    return pack
 
 
 def manifest_bytes(recorded):

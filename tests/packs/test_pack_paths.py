@@ -8,19 +8,11 @@ import os
 import zipfile
 
 import pytest
-from pack_helpers import digest, home_files, image_of, items, members, record, repack, retarget
+from pack_helpers import digest, home_files, image_of, items, members, repack, retarget
 
 import toolkit as tk
 
 SECRET = b"-----BEGIN OPENSSH PRIVATE KEY----- not-for-a-pack 0123456789"
-
-
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("instructor")
-    pack = root / "workshop.pack"
-    record(root / "home", pack)
-    return pack
 
 
 def refused_without_writes(studio, pack, match):
