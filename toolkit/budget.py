@@ -25,6 +25,7 @@ BudgetState(seat='home', cap=$1.5000, spent=$0.0000, reserved=$0.0000, held=$0.0
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import math
 import os
@@ -319,6 +320,7 @@ def process_owner() -> str:
             # a raw descriptor, held (with its lock) for the life of the process
             fd = os.open(_owners_dir() / f"{_safe(token)}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            atexit.register(_forget_owner, token)  # a clean exit leaves no lock file behind
         except (ImportError, OSError):
             pass
         _OWNER = (os.getpid(), token, fd)
