@@ -44,7 +44,7 @@ from .inputs import as_images
 from .options import split_call_options
 from .records import ChatTurnRow
 from .request import ImagePart, Request, TextPart, Turn
-from .result import OutputImage, Result
+from .result import NO_MATH, OutputImage, Result
 from .runner import run
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class Chat:
         for i, ex in enumerate(path, 1):
             mark = " <i>(restarted from the saved image)</i>" if ex.restarted else ""
             blocks.append(f"<div><b>{i}. {_esc(ex.prompt)}</b>{mark}{ex.result._repr_html_()}</div>")
-        return "<div>" + "".join(blocks) + "</div>"
+        return f'<div class="{NO_MATH}">' + "".join(blocks) + "</div>"
 
     # -- the two paths ------------------------------------------------------------------------------------
     def _send_replay(self, prompt: str, images: list[Any], opts: dict[str, Any], refresh: bool) -> Result:

@@ -41,7 +41,7 @@ from .errors import OptionError, ToolkitError
 from .images import load_image
 from .options import AXIS_NAMES
 from .request import Request
-from .result import Result, thumbnail_data_uri
+from .result import NO_MATH, Result, thumbnail_data_uri
 from .runner import run
 from .secrets import scrub
 
@@ -359,7 +359,8 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
                 f"list ${sum(r.list_cost_usd for r in self.results.values()):.4f})")
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(repr(self))}</pre>" + self.df.head(20).to_html(na_rep="")
+        return (f'<div class="{NO_MATH}"><pre>{html.escape(repr(self))}</pre>'
+                f'{self.df.head(20).to_html(na_rep="")}</div>')
 
 
 # -- planning -------------------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ from PIL import Image
 from .request import Request, Turn
 
 STATUSES = ("ok", "blocked", "no_image", "error")
+#: The class every HTML repr carries: JupyterLab's MathJax would read two dollar amounts ("$0.0000 (list
+#: $0.0673)") as a formula and eat both signs; it leaves elements of these classes alone.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
 
 
 class OutputImage:
@@ -334,7 +337,7 @@ class Result:
         text = f'<div style="color:#444;margin-top:4px">{html.escape(_short(self.text, 400))}</div>' if self.text else ""
         errors = "".join(f'<div style="color:#b00020">{html.escape(e)}</div>' for e in self.errors)
         return (
-            f'<div class="flash-image-result">{body}'
+            f'<div class="flash-image-result {NO_MATH}">{body}'
             f'<div style="font-family:monospace;font-size:12px;color:#555">{html.escape(self.caption())}</div>'
             f"{text}{errors}</div>"
         )

@@ -31,4 +31,4 @@ def test_card_html_for_a_blocked_result_shows_status_and_reason():
 
 def test_estimate_html():
     assert cards.estimate_html(Estimate("m", 1, 0, 5, 1120, 0.067, 0.067), "gemini") == (
-        "Estimate: 1 image(s) · list $0.0670 · you pay $0.0670")
+        '<span class="tex2jax_ignore mathjax_ignore">Estimate: 1 image(s) · list $0.0670 · you pay $0.0670</span>')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from ...result import Result, thumbnail_data_uri
+from ...result import NO_MATH, Result, thumbnail_data_uri
 from ...secrets import scrub
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: s
     )
     head = title if title is not None else _short(result.prompt, 90)
     return (
-        f'<div class="toolkit-card" style="width:{thumb_side + 12}px;border:1px solid #ddd;border-radius:6px;'
+        f'<div class="toolkit-card {NO_MATH}" style="width:{thumb_side + 12}px;border:1px solid #ddd;border-radius:6px;'
         f'padding:6px;margin:4px;font-family:sans-serif;font-size:12px;line-height:1.35;box-sizing:border-box">'
         f'<div style="font-weight:bold;margin-bottom:4px;overflow-wrap:anywhere">{html.escape(head)}</div>'
         f'{body}<div style="font-family:monospace;font-size:11px;margin-top:4px;overflow-wrap:anywhere">'
@@ -100,10 +100,10 @@ def estimate_html(estimate: Estimate, backend: str) -> str:
     --------
     >>> from toolkit.pricing import Estimate
     >>> estimate_html(Estimate("m", 3, 1, 10, 3000, 0.2, 0.0), "offline")
-    'Estimate: 3 image(s) (1 cached) · list $0.2000 · you pay $0.0000 (offline simulator)'
+    '<span class="tex2jax_ignore mathjax_ignore">Estimate: 3 image(s) (1 cached) · list $0.2000 · you pay $0.0000 (offline simulator)</span>'
     """
     cached = f" ({estimate.cached_calls} cached)" if estimate.cached_calls else ""
     pay = " (offline simulator)" if backend == "offline" else ""
-    return (f"Estimate: {estimate.calls} image(s){cached} · list ${estimate.list_cost_usd:.4f} · "
-            f"you pay ${estimate.cost_usd:.4f}{pay}")
+    return (f'<span class="{NO_MATH}">Estimate: {estimate.calls} image(s){cached} · list '
+            f"${estimate.list_cost_usd:.4f} · you pay ${estimate.cost_usd:.4f}{pay}</span>")
 

@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ...result import NO_MATH
 from ...secrets import scrub
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def meter_html(stats: MeterStats) -> str:
     if extras:
         calls += f" ({', '.join(extras)})"
     last = "—" if stats.last_latency_s is None else f"{stats.last_latency_s:.2f} s ({stats.last_status})"
-    return (f'<div style="font-size:12px;line-height:1.5">{spend} · list price ${stats.list_usd:.4f} · {calls} · '
+    return (f'<div class="{NO_MATH}" style="font-size:12px;line-height:1.5">{spend} · list price ${stats.list_usd:.4f} · {calls} · '
             f"last call {html.escape(last)}</div>")
 
 

@@ -15,7 +15,7 @@ from ...errors import (
     ProviderError,
     ToolkitError,
 )
-from ...result import Result
+from ...result import NO_MATH, Result
 from ...secrets import scrub
 
 _COLOURS = {
@@ -149,7 +149,7 @@ def notice_html(notice: Notice | None) -> str:
         parts.append(f'<div style="white-space:pre-wrap;margin-top:2px">{html.escape(notice.detail)}</div>')
     if notice.fix:
         parts.append(f'<div style="margin-top:4px"><i>What to do:</i> {html.escape(notice.fix)}</div>')
-    return (f'<div class="toolkit-notice toolkit-{html.escape(notice.kind)}" style="border-left:4px solid {fg};'
+    return (f'<div class="toolkit-notice toolkit-{html.escape(notice.kind)} {NO_MATH}" style="border-left:4px solid {fg};'
             f'background:{bg};padding:6px 10px;margin:4px 0;border-radius:3px;font-size:13px;'
             f'line-height:1.35">{"".join(parts)}</div>')
 
