@@ -3,6 +3,7 @@ import warnings
 
 import pytest
 
+import toolkit as tk
 from toolkit import registry
 from toolkit.errors import OptionError
 
@@ -130,3 +131,13 @@ def test_a_malformed_model_id_is_refused_with_the_fix(bad):
 def test_a_model_that_is_not_a_string_is_refused(bad):
     with pytest.raises(OptionError, match="must be a string"):
         registry.resolve(bad)
+
+
+def test_model_warnings_point_at_the_callers_line(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        studio = tk.Studio(backend="offline", home=tmp_path, model="gemini-2.5-flash-image")
+        studio.generate("a cat", model="gemini-9-imaginary-image", image_size=None)
+    assert {w.category for w in caught} >= {tk.ModelShutdownWarning, tk.UnknownModelWarning}
+    assert all(w.filename == __file__ for w in caught if issubclass(w.category, UserWarning)), \
+        [(w.category.__name__, w.filename) for w in caught]

@@ -22,7 +22,6 @@ import asyncio
 import datetime as dt
 import os
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
@@ -42,6 +41,7 @@ from .errors import (
     StorageError,
     StreamInterruptedError,
     ToolkitError,
+    warn_user,
 )
 from .images import DEFAULT_MAX_SIDE, InputImage, embed_metadata, load_image
 from .inputs import MAX_N, as_images, check_prompt, image_dims
@@ -188,7 +188,7 @@ class Engine:
         for im in loaded:
             for note in im.notes:
                 if note.startswith(("downscaled", "first frame", "frame ")):  # changes what the model sees
-                    warnings.warn(f"Input image {im.source}: {note}.", InputAdjustedWarning, stacklevel=5)
+                    warn_user(f"Input image {im.source}: {note}.", InputAdjustedWarning)
         return loaded
 
     def requests(self, operation: str, prompt: str, images: Any = (), prefix: tuple[Turn, ...] = (), *,

@@ -6,6 +6,10 @@ messages are passed through :func:`toolkit.secrets.scrub` before they are stored
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 
 class ToolkitError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -188,3 +192,16 @@ class StreamInterruptedError(ProviderError):
 
 
 RETRYABLE_CODES = frozenset({408, 429, 500, 502, 503, 504, 524, 529})  # 524/529: OpenRouter upstream timeout/overload
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """Warn pointing at the caller's own line (the first frame outside the toolkit), not at toolkit source,
+    however deep the call that noticed it: a notebook shows the warning under the user's cell."""
+    level, frame = 2, sys._getframe(1)  # level 1 is this function; 2 its caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

@@ -16,12 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import OptionError
+from .errors import OptionError, warn_user
 
 AR_10 = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 AR_14 = (*AR_10, "1:4", "4:1", "1:8", "8:1")
@@ -286,18 +285,18 @@ def resolve(model_id: str | None, *, today: dt.date | None = None, warn: bool = 
         if warn:
             close = difflib.get_close_matches(_strip(model_id).lower(), list(_BY_NAME), n=3)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            warnings.warn(
+            warn_user(
                 f"Model {model_id!r} is not in the toolkit's registry; sending it as given. Options are validated "
                 f"only by the provider and prices are guessed from {DEFAULT_MODEL}.{hint} "
                 f"tk.models_table() lists the known models.",
-                UnknownModelWarning, stacklevel=3,
+                UnknownModelWarning,
             )
         return generic_model(model_id)
     if warn and info.is_shut_down(today):
-        warnings.warn(
+        warn_user(
             f"{info.id} ({info.nickname}) was listed to shut down on {info.shutdown}; the provider may "
             f"answer 404 NOT_FOUND. Its successor is {info.successor!r}: pass model={info.successor!r}.",
-            ModelShutdownWarning, stacklevel=3,
+            ModelShutdownWarning,
         )
     return info
 
