@@ -129,3 +129,11 @@ def test_cross_provider_study(server, home):
         gemini.compare("a kite", backends=["gemini", "offline"], mode="batch", progress=False)
     with pytest.raises(tk.ConfigError, match="FAL_KEY"):
         gemini.plan("a kite", backends=["fal"])
+
+
+def test_study_html_is_truncated_like_pandas(studio):
+    long = "a lighthouse on a cliff above a stormy sea at dusk, oil painting, dramatic light, wide shot"
+    study = studio.compare(long + " {n}", n=list(range(24)), image_size="512", progress=False)
+    page = study._repr_html_()
+    assert "4 more cells not shown" in page and long not in page and "…" in page
+    assert page.count("<tr>") <= 22  # header + 20 rows

@@ -359,8 +359,13 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
                 f"list ${sum(r.list_cost_usd for r in self.results.values()):.4f})")
 
     def _repr_html_(self) -> str:
+        df = self.df
+        shown = df if len(df) <= 20 else pd.concat([df.head(10), df.tail(10)])
+        # like pandas: long text clipped to one short line, and a note of the rows left out
+        shown = shown.map(lambda v: v if not isinstance(v, str) or len(v) <= 60 else v[:59] + "…")
+        more = f"<p><i>{len(df) - 20} more cells not shown; study.df has them all.</i></p>" if len(df) > 20 else ""
         return (f'<div class="{NO_MATH}"><pre>{html.escape(repr(self))}</pre>'
-                f'{self.df.head(20).to_html(na_rep="")}</div>')
+                f'{shown.to_html(na_rep="")}{more}</div>')
 
 
 # -- planning -------------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def test_apply_undo_redo(ed, studio):
 
     ed.undo_button.click()
     assert ed.current is after_bw and len(ed.history) == 1 and not ed.redo_button.disabled
+    assert [n.title for n in ed.notices] == ["Showing edit 1 of 2"]  # not the undone edit's "applied"
     ed.redo_button.click()
     assert len(ed.history) == 2 and ed.redo_button.disabled
     ed.redo_button.click()  # nothing to redo: a no-op, even though click() ignores `disabled`
@@ -74,6 +75,7 @@ def test_apply_undo_redo(ed, studio):
     ed.undo_button.click()
     ed.undo_button.click()  # past the original: a no-op
     assert ed.current.size == (451, 300) and ed.history == [] and ed.undo_button.disabled
+    assert [n.title for n in ed.notices] == ["Back to the original image"]
 
     ed.presets["Night time"].click()  # a new edit after undo drops the redo steps
     assert len(ed.history) == 1 and ed.redo_button.disabled

@@ -231,13 +231,22 @@ class Editor(App):
         """Go back one step (no-op at the original)."""
         if self._steps.undo():
             self.hotspot = None
+            self._say_where()
             self._refresh()
 
     def redo(self) -> None:
         """Go forward one undone step (no-op when there is none)."""
         if self._steps.redo():
             self.hotspot = None
+            self._say_where()
             self._refresh()
+
+    def _say_where(self) -> None:
+        # the message box must describe the image shown now, not the edit that was just undone
+        self.clear_message()
+        at, last = self._steps.position, len(self._steps) - 1
+        self.show(Notice("info", "Back to the original image" if at == 0 else f"Showing edit {at} of {last}",
+                         "Redo to go forward again." if at < last else ""))
 
     def click_at(self, x: int, y: int) -> str:
         """Target the next edit at pixel ``(x, y)`` of the current image; returns the words it adds.
