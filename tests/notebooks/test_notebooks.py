@@ -52,11 +52,16 @@ def test_pair_is_in_sync_and_stripped(source):
 def test_notebook_runs_offline(source, tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    scratch = tmp_path / "tmp"  # the kernel's temporary folder: a notebook must leave nothing behind in it
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
     nb = jupytext.read(source)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+    left = [p.name for p in scratch.iterdir() if p.name.startswith(("workshop-", "study-", "cost-demo-", "budget-"))]
+    assert not left, f"{source.name} left temporary folders behind: {left}"
     out_dir = os.environ.get("NOTEBOOK_OUTPUT_DIR")
     if out_dir:  # keep the executed notebook to look at (never committed)
         Path(out_dir).mkdir(parents=True, exist_ok=True)
