@@ -151,13 +151,12 @@ def test_nothing_cites_files_outside_the_repository():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     if not tracked:
         pytest.skip("not a git checkout")
-    needles = ("shared/design.md", "shared/reference", "reference section")
+    # spelled in pieces so that this file does not match itself
+    needles = ("shared/" + "design.md", "shared/" + "reference", "reference " + "section")
     hits = []
     for name in tracked:
         path = ROOT / name
         if path.suffix not in {".py", ".md", ".toml", ".ipynb", ".txt", ""} or not path.is_file():
-            continue
-        if path == Path(__file__):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         hits += [f"{name}: {n}" for n in needles if n in text]
