@@ -48,7 +48,7 @@ from .gemini_wire import (
     get,
     inline,
     lookup_model,
-    page,
+    paged,
     parse_generate,
     route,
 )
@@ -246,12 +246,8 @@ class _Handler(LoopbackHandler):
         self._send_json(200, {"totalTokens": text + images, "promptTokensDetails": details})
 
     def _list_models(self, fake: FakeGeminiServer, query: Mapping[str, str]) -> None:
-        models = [model_json(m) for m in registry.MODELS if available(m, fake.today)]
-        start, size = page(query)
-        payload: dict[str, Any] = {"models": models[start:start + size]}
-        if start + size < len(models):
-            payload["nextPageToken"] = str(start + size)
-        self._send_json(200, payload)
+        models = [m for m in registry.MODELS if available(m, fake.today)]
+        self._send_json(200, paged("models", models, query, model_json))
 
     # ---- responses ---------------------------------------------------------------------------------
     def _send_reply(self, reply: Reply) -> None:

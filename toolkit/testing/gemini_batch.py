@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from ..registry import ModelInfo
 from .base import Outcome
 from .gemini_answers import error_for, rfc3339
-from .gemini_wire import ApiError, Reply, get, int64, page
+from .gemini_wire import ApiError, Reply, get, int64, paged
 
 __all__ = ["INLINE_BATCH_LIMIT_BYTES", "BatchApi", "BatchHost", "FakeBatch", "FakeFile"]
 
@@ -288,11 +288,7 @@ class BatchApi:
         if action == "batches.list":
             with self._lock:
                 jobs = list(self._jobs.values())
-            start, size = page(query)
-            payload: dict[str, Any] = {"operations": [self._operation(j) for j in jobs[start:start + size]]}
-            if start + size < len(jobs):
-                payload["nextPageToken"] = str(start + size)
-            return Reply.json(200, payload)
+            return Reply.json(200, paged("operations", jobs, query, self._operation))
         with self._lock:
             job = self._jobs.get(f"batches/{resource}")
         if job is None:
@@ -410,11 +406,7 @@ class BatchApi:
         if action == "files.list":
             with self._lock:
                 files = list(self._files.values())
-            start, size = page(query)
-            payload: dict[str, Any] = {"files": [_file_json(f, base, version) for f in files[start:start + size]]}
-            if start + size < len(files):
-                payload["nextPageToken"] = str(start + size)
-            return Reply.json(200, payload)
+            return Reply.json(200, paged("files", files, query, lambda f: _file_json(f, base, version)))
         with self._lock:
             stored = self._files.get(f"files/{resource}")
         if stored is None:

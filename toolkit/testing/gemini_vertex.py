@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from .. import registry
 from ..registry import ModelInfo
-from .gemini_wire import ApiError, Reply, available, check_api_key, page
+from .gemini_wire import ApiError, Reply, available, check_api_key, paged
 
 __all__ = ["VERTEX_ROUTE", "check_vertex_auth", "models_reply", "token_reply", "vertex_action"]
 
@@ -92,12 +92,8 @@ def models_reply(model: str | None, vertex_path: str | None, query: Mapping[str,
         if info is None or info.id != model or not available(info, today):
             raise ApiError(404, f"Publisher Model `{vertex_path}` was not found.")
         return Reply.json(200, _model_json(info))
-    models = [_model_json(m) for m in registry.MODELS if available(m, today)]
-    start, size = page(query)
-    payload: dict[str, Any] = {"publisherModels": models[start:start + size]}
-    if start + size < len(models):
-        payload["nextPageToken"] = str(start + size)
-    return Reply.json(200, payload)
+    models = [m for m in registry.MODELS if available(m, today)]
+    return Reply.json(200, paged("publisherModels", models, query, _model_json))
 
 
 def token_reply(raw: bytes, bearer_token: str | None) -> Reply:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +171,16 @@ def page(query: Mapping[str, str]) -> tuple[int, int]:
     except ValueError:
         raise ApiError(400, "Invalid page size or page token.") from None
     return start, size
+
+
+def paged(field: str, items: Sequence[Any], query: Mapping[str, str],
+          render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of a list response: ``{field: [...], "nextPageToken": ...}`` (the token only when more remain)."""
+    start, size = page(query)
+    payload: dict[str, Any] = {field: [render(item) for item in items[start:start + size]]}
+    if start + size < len(items):
+        payload["nextPageToken"] = str(start + size)
+    return payload
 
 
 def check_api_key(key: str | None, expected: str | None) -> ApiError | None:
