@@ -27,6 +27,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
 LAB = Path(sys.executable).with_name("jupyter-lab")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # a failing run leaves a screenshot here
 
 if not LAB.exists():
     pytest.skip("needs JupyterLab (in the test extra)", allow_module_level=True)
@@ -51,6 +52,7 @@ def _free_port() -> int:
 def test_result_captions_keep_their_dollar_signs_in_jupyterlab(tmp_path):
     folder = tmp_path / "nb"
     folder.mkdir()
+    ARTIFACTS.mkdir(exist_ok=True)
     nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                      "source": CELL.format(home=str(tmp_path / "home"))}],
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -79,9 +81,23 @@ def test_result_captions_keep_their_dollar_signs_in_jupyterlab(tmp_path):
             page.goto(f"{base}/lab/tree/money.ipynb?token={token}", timeout=90_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar", timeout=30_000)
-            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
-            page.keyboard.press("Shift+Enter")
-            caption = page.wait_for_selector(".flash-image-result", timeout=120_000)
+            # a loaded machine starts the kernel slowly: wait until the status bar says it is idle, and run the
+            # cell again if a keypress landed before the notebook was ready for it
+            page.wait_for_function("() => /Idle/.test(document.querySelector('.jp-StatusBar-Widget')?.innerText || '')",
+                                   timeout=120_000)
+            for _ in range(3):
+                page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+                page.keyboard.press("Shift+Enter")
+                try:
+                    page.wait_for_selector(".jp-OutputArea-output", timeout=30_000)
+                    break
+                except sync_api.TimeoutError:
+                    continue
+            try:
+                caption = page.wait_for_selector(".flash-image-result", timeout=120_000)
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "jupyterlab-failed.png"))
+                raise
             page.wait_for_timeout(3000)  # MathJax typesets asynchronously
             text = caption.inner_text()
             control = page.inner_text("#control")
