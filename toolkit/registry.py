@@ -89,6 +89,18 @@ class ModelInfo:
     openrouter_id: str | None = None
     fal_app: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: Values ``thinking_level=`` accepts (lowercase, e.g. ``("minimal", "high")``); empty: not configurable.
+    thinking_levels: tuple[str, ...] = ()
+    #: Search grounding types the model accepts: a subset of ``("web", "image")``; empty: no grounding.
+    grounding: tuple[str, ...] = ()
+    #: ``service_tier=`` values for generate_content calls (``"standard"`` always; ``"flex"``, ``"priority"``).
+    service_tiers: tuple[str, ...] = ("standard",)
+    #: Whether the model accepts video input (a registry fact; the toolkit sends images only).
+    video_input: bool = False
+    #: The date the entry was last checked against the provider's pages.
+    checked: dt.date | None = None
+    #: Source URL per field name (``"released"``, ``"price"``, ``"sizes"``, ...), the provider's own pages first.
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def image_sizes(self) -> tuple[str, ...]:
