@@ -14,7 +14,9 @@ tiny PNG (so the figures are the toolkit's own costs, not image I/O). Printed, e
 
 ``--rss-cells 2000`` adds the optional check with distinct 2.65 MB PNG replies (slow: about 2,000 x 5.3 MB
 written and hashed), printing peak RSS including ``study.df`` (target <= 1.5 GB); ``--skip-batch`` skips
-batch mode.
+batch mode. ``--batch-only`` runs only the batch-mode study, with the fake server in a child process, so the
+peak RSS printed is the toolkit's own (the full run keeps the fake in-process, and its peak includes the
+fake's copy of the job and its answers).
 
 Run: ``python benchmarks/study_scale.py [--cells 10000 --concurrency 16 --rss-cells 0]``
 """
@@ -83,9 +85,14 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--rss-cells", type=int, default=0, help="also run N cells with distinct 2.65 MB PNGs")
+    ap.add_argument("--batch-only", action="store_true", help="only the batch-mode run, the fake in a child process")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; load average at start {os.getloadavg()}")
     n = args.cells
+    if args.batch_only:
+        batch_only(n, args.concurrency)
+        print(f"load average at end {os.getloadavg()}")
+        return
 
     with FakeGeminiServer(api_key=KEY, static_image=tiny_png(), static_mime="image/png",
                           batch_polls_until_done=1) as server, tempfile.TemporaryDirectory() as home:
@@ -142,6 +149,52 @@ def main() -> None:
     if args.rss_cells:
         rss_check(args.rss_cells, args.concurrency)
     print(f"load average at end {os.getloadavg()}")
+
+
+def fake_server(q: Any, png: bytes, stop: Any) -> None:
+    """The child process of ``--batch-only``: a FakeGeminiServer with a Batch API, until ``stop`` is set."""
+    with FakeGeminiServer(api_key=KEY, static_image=png, static_mime="image/png",
+                          batch_polls_until_done=1) as server:
+        q.put(server.base_url)
+        stop.wait()
+    q.put(rss_mb())
+
+
+def batch_only(n: int, concurrency: int) -> None:
+    """The batch-mode study alone, against a fake in a child process: submit, collect and this process's RSS."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    q, stop = ctx.Queue(), ctx.Event()
+    proc = ctx.Process(target=fake_server, args=(q, tiny_png(), stop), daemon=True)
+    proc.start()
+    try:
+        base_url = q.get(timeout=60)
+        with tempfile.TemporaryDirectory() as home:
+            studio = tk.Studio(backend="gemini", api_key=KEY, base_url=base_url, home=home,
+                               concurrency=concurrency)
+            studio.generate("warm-up")
+            before = rss_mb()
+            t = time.perf_counter()
+            pending = studio.compare("batch cell {i}", i=list(range(n)), mode="batch", progress=False)
+            submit_s = time.perf_counter() - t
+            after_submit = rss_mb()
+            t = time.perf_counter()
+            collected = pending.wait(interval_s=0.2, timeout_s=600)
+            collect_s = time.perf_counter() - t
+            ok = sum(1 for r in collected.results.values() if r.status == "ok")
+            peak = rss_mb()
+        stop.set()
+        server_peak = q.get(timeout=60)
+    finally:
+        stop.set()
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+    print(f"batch mode, {n} cells, fake server in a child process: submit {submit_s:.1f} s "
+          f"({len(collected.jobs)} job(s)), collect {collect_s:.1f} s, {ok} ok")
+    print(f"  peak RSS of the toolkit's process: {before:.0f} MB before, {after_submit:.0f} MB after submitting, "
+          f"{peak:.0f} MB after collecting; the fake server's process peaked at {server_peak:.0f} MB")
 
 
 def rss_check(cells: int, concurrency: int) -> None:

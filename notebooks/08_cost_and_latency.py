@@ -24,6 +24,7 @@
 # * spend by model and operation, latency percentiles, and plots;
 # * **budget caps**: what they do, shown honestly;
 # * **what the same work would cost** on each model, standard and in batch mode, from estimates;
+# * the **service tiers** (standard, flex, priority, batch) and **search grounding**, priced per image;
 # * the **CostMeter** app.
 #
 # **Offline** (no key) the images come from the toolkit's **offline simulator**, and two numbers need
@@ -60,7 +61,7 @@ studio
 cat, coffee = tk.sample("cat"), tk.sample("coffee")
 PROMPTS = ["a lighthouse at dusk", "a red car on a mountain road", "a castle on a hill at sunset"]
 CONFIGS = [
-    ("gemini-3.1-flash-lite-image", "512"),
+    ("gemini-3.1-flash-lite-image", "1K"),  # Lite renders 1K only
     ("gemini-3.1-flash-image", "512"),
     ("gemini-3.1-flash-image", "1K"),
     ("gemini-3.1-flash-image", "2K"),
@@ -78,7 +79,7 @@ variants = studio.generate("a hot air balloon over mountains", n=4, image_size="
 chat = studio.chat()
 chat.send("Make it night time", images=[cat], image_size="512")
 chat.send("Now add a moon", image_size="512")
-replay = studio.generate(PROMPTS[0], model="gemini-3.1-flash-lite-image", image_size="512")
+replay = studio.generate(PROMPTS[0], model="gemini-3.1-flash-lite-image", image_size="1K")
 if studio.backend.kind == "offline":
     studio.generate("a red bicycle [sim:image_safety]", image_size="512")
 print(f"{len(studio.session_ledger)} ledger rows; the repeat was a cache hit: {replay.cached}")
@@ -273,9 +274,10 @@ costs = pd.DataFrame(rows).round({"usd/image": 4, f"{N} images": 2, f"{N} in bat
 costs
 
 # %% [markdown]
-# Nano Banana 2.1's prices come from third-party sources and are marked low-confidence in the registry.
-# The original Nano Banana (`gemini-2.5-flash-image`, $0.039 per image) is left out: it passed its
-# listed shutdown date.
+# Every price here is the registry's, checked against Google's pricing page on the date in
+# `tk.models_table()["checked"]`; genai-prices (0.2.5 and later) carries them all, Nano Banana 2.1's
+# included. The original Nano Banana (`gemini-2.5-flash-image`, $0.039 per image) is left out: it passed
+# its listed shutdown date.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 0.42 * len(costs) + 1), constrained_layout=True)
@@ -345,6 +347,91 @@ print(f"this workload at list price:         ${billed.list_cost_usd.sum():.4f}")
 print(f"the same rows through the Batch API: ${billed.apply(reprice, axis=1, tier='batch').sum():.4f}")
 
 # %% [markdown]
+# ## Service tiers and grounding
+#
+# A `generate_content` call on the Gemini API picks its **service tier** with `service_tier=`:
+# `"standard"` (the default), `"flex"` (half price; best-effort, it can wait minutes or be shed at peak
+# load) or `"priority"` (a premium; served first, and quietly served, and billed, as standard when over the
+# priority limit). The **Batch API** is the fourth way to pay: half price, asynchronous. The factors live
+# in one dated, sourced table, `tk.pricing.TIERS`:
+
+# %%
+for name, entry in tk.pricing.TIERS.items():
+    print(f"{name:9} x{entry['factor']:<4} checked {entry['checked']}  {entry['source'][:88]}…")
+
+# %% [markdown]
+# Per output image, for every current model and size (only the image's own tokens; the prompt and any
+# input images add a little). A tier a model does not offer is empty: 2.5 Flash Image had no flex or
+# priority. The last column is search grounding, which is priced separately (below).
+
+# %%
+tiers = tk.pricing.tier_table()
+tiers.set_index(["model", "size"]).round(4)
+
+# %% [markdown]
+# The same 100 coffee-cup images as above, at 1K (2.5's fixed size), on each tier. Priority is the
+# premium Google publishes as "75% to 100% more than standard"; the toolkit prices it at 1.8x, the
+# per-model figure Vertex lists for 3 Pro Image. A budget reserves each call at its tier's price.
+
+# %%
+rows = []
+for info in tk.MODELS:
+    if info.is_shut_down():
+        continue
+    size = "1K" if "1K" in info.image_sizes else None
+    est = studio.estimate(PROMPT, model=info.id, image_size=size, refresh=True)
+    usage = {"input_tokens": est.input_tokens, "output_tokens": est.output_image_tokens,
+             "output_image_tokens": est.output_image_tokens}
+    row = {"model": info.nickname, "size": size or "fixed"}
+    for tier in tk.pricing.TIERS:
+        offered = tier == "batch" or tier in info.service_tiers
+        row[tier] = round(tk.list_cost(info, usage, tier=tier) * N, 2) if offered else None
+    rows.append(row)
+by_tier = pd.DataFrame(rows).set_index(["model", "size"])
+by_tier
+
+# %%
+ax = by_tier[["flex", "batch", "standard", "priority"]].plot.barh(
+    figsize=(10, 0.5 * len(by_tier) + 1.5), color=["#88ccee", "#44aa99", "#4477aa", "#cc6677"], width=0.8)
+ax.invert_yaxis()
+ax.set_xlabel(f"USD for {N} images at 1K (list price)")
+ax.set_ylabel("")
+ax.set_title(f"{N} images on each service tier")
+ax.grid(axis="x", alpha=0.3)
+
+# %% [markdown]
+# **Search grounding** (`grounding="web"`, or `("web", "image")` on the models that have image search) lets
+# the model look things up before it draws. On Gemini 3 models each **search query** the model runs is
+# billed on top of the tokens, whatever the tier; the ledger's `grounding_queries` column counts them and
+# `cost_usd` includes them. Google gives an account 5,000 grounded prompts a month free across its Gemini 3
+# models; the toolkit cannot see how much of that is left, so it records the list price, an upper bound.
+
+# %%
+g = tk.pricing.GROUNDING["gemini-3"]
+print(f"Gemini 3 grounding: ${g['per_query']:.3f} per {g['unit']} (${g['per_query'] * 1000:.0f} per 1,000), "
+      f"{g['free_per_month']:,} grounded prompts a month free (checked {g['checked']})")
+grounded = []
+for model_id in ("gemini-3.1-flash-image", "gemini-nano-banana-2.1", "gemini-3-pro-image"):
+    info = tk.registry.lookup(model_id)
+    tokens = info.output_image_tokens("1K")
+    usage = {"input_tokens": 60, "output_tokens": tokens, "output_image_tokens": tokens}
+    grounded.append({
+        "model": info.nickname, "grounding": ", ".join(info.grounding),
+        **{f"{q} queries": round(tk.list_cost(info, usage, grounding_queries=q), 4) for q in (0, 1, 3)},
+        "3 queries, flex": round(tk.list_cost(info, usage, tier="flex", grounding_queries=3), 4),
+    })
+pd.DataFrame(grounded).set_index("model")
+
+# %% [markdown]
+# Two or three searches cost about as much as the image itself on the cheaper models, and flex halves
+# only the tokens. Ground the prompts that need today's facts (a landmark, a score, the weather), not every
+# prompt. 3.1 Flash-Lite has no grounding at all.
+#
+# With a key, `studio.generate("...", grounding="web", service_tier="flex")` sends both, and the ledger row
+# shows the tier it was billed at (`tier`) and the searches it ran (`grounding_queries`). Offline, the
+# simulator refuses both options: it has no search and no tiers to simulate.
+
+# %% [markdown]
 # ## Cost habits
 #
 # * **Draft small, finish big.** `image_size="512"` costs less than half of 2K on 3.1 Flash. Pick the
@@ -354,7 +441,9 @@ print(f"the same rows through the Batch API: ${billed.apply(reprice, axis=1, tie
 # * **Let the cache work.** Identical requests replay for $0 (fix a `seed` when you want the same image
 #   again on purpose). Pass `refresh=True` only when you really want a new answer.
 # * **Batch anything that can wait.** Volume jobs (catalogues, dataset builds) cost half through the
-#   Batch API.
+#   Batch API; `service_tier="flex"` costs half too and stays synchronous (minutes, not a day).
+# * **Pay for priority only where a person waits.** It costs 1.8x standard.
+# * **Ground only what needs facts.** Each search query adds $0.014 on Gemini 3 models.
 # * **Cap exploratory sessions.** `Studio(budget_usd=...)` turns a runaway loop into a clear exception.
 # * **Watch p95, not just p50.** A workload of hundreds of calls is paced by its slow tail. `n=4` sends
 #   its requests concurrently, so its wall time is about the slowest one, not the sum.

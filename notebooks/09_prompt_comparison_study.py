@@ -48,8 +48,9 @@
 # The key is read from the environment (`GEMINI_API_KEY` or `GOOGLE_API_KEY`). To paste one for this
 # session only, run `import getpass, os; os.environ["GEMINI_API_KEY"] = getpass.getpass()` *before*
 # creating the Studio. It is never printed, and it is never written to the ledger or to image files.
-# With a key, this notebook costs real money: about $0.81 for the 24-cell study and $0.20 for the batch
-# job (half of its $0.40 list price). To cap it, use `tk.Studio(budget_usd=1.50)`.
+# With a key, this notebook costs real money: about $0.81 for the 24-cell study, $0.20 for the batch
+# job (half of its $0.40 list price) and about $0.65 for the judge of section 10. To cap it, use
+# `tk.Studio(budget_usd=2.00)`.
 
 # %%
 # %matplotlib inline
@@ -78,7 +79,7 @@ studio
 # | `replace={"LIGHT": [...]}` | three descriptions of the light | **the thing under test**: only these words change, the rest of the prompt is byte-identical |
 # | `model` | Nano Banana 2, Nano Banana 2 Lite | the cost question: Lite lists at half the price per image |
 # | `seed` | 1, 2 | two draws per cell, so a difference that holds across seeds is less likely to be luck |
-# | `image_size`, `aspect_ratio` | `"512"`, `"4:3"` (fixed) | draft small; one ratio, because ratio changes composition |
+# | `image_size`, `aspect_ratio` | `"1K"`, `"4:3"` (fixed) | the smallest size both models offer (Lite renders 1K only); one ratio, because ratio changes composition |
 #
 # 2 subjects × 3 wordings × 2 models × 2 seeds = **24 cells**. A `{placeholder}` is filled from the
 # keyword axis of the same name. `replace=` searches for the literal text (`LIGHT` here) and substitutes
@@ -95,7 +96,7 @@ AXES = dict(
     replace={"LIGHT": ["soft morning light", "at sunset, warm light", "at night, neon glow"]},
     model=["nano-banana-2", "nano-banana-2-lite"],  # gemini-3.1-flash-image, gemini-3.1-flash-lite-image
     seed=[1, 2],
-    image_size="512",
+    image_size="1K",  # Lite renders 1K only
     aspect_ratio="4:3",
 )
 REFERENCE = tk.sample("coffee")  # the "house look": a real photo that ships with the toolkit
@@ -175,7 +176,7 @@ cols = ["subject", "replace:LIGHT", "model", "seed", "status", "cost_usd", "list
 study.df[cols].head(8)
 
 # %% [markdown]
-# `study.summary(by)` aggregates by any axis. The model axis carries the cost question: at 512 px Lite
+# `study.summary(by)` aggregates by any axis. The model axis carries the cost question: at 1K Lite
 # lists at half of Nano Banana 2's price per image.
 
 # %%
@@ -242,8 +243,8 @@ if studio.backend.kind == "offline":
           "along the bottom edge, so an OCR score would be reading that caption, not a sign in the café.")
 
 # %% [markdown]
-# How to read these numbers. `ar_error` is about 0.004 everywhere: at 512 px both models return
-# 600×448 for 4:3, a hair wider than exact 4:3. The similarity scores are modest, as they should be. A café
+# How to read these numbers. `ar_error` is about 0.004 everywhere: at 1K both models return
+# 1200×896 for 4:3, a hair wider than exact 4:3. The similarity scores are modest, as they should be. A café
 # scene is not the reference photo, and the study wanted "the same palette", not "the same picture".
 # The histogram column answers "does it keep the house colours?": the warm sunset wording keeps them
 # best and the night wording least. That is a useful flag, but it is not "better". A person may well
@@ -419,6 +420,114 @@ else:  # with a key the job may still be running; sending these cells now would 
 # * **Batch what can wait.** An overnight grid costs half.
 # * **Share the gallery and the cache.** `to_html` for people, a replay pack (notebook 10) for anyone who
 #   wants to rerun it.
+
+# %% [markdown]
+# ## 10 · A judge that scales, and how far to trust it
+#
+# The arena asked one (scripted) judge about 24 pairs. A study of 200 cells needs a judge that scales: a
+# **vision-model judge**. `study.judge(rubric)` sends every cell's image, its prompt and the reference photo
+# to a vision-capable Gemini *text* model (default `gemini-3.8-flash`) and asks for **structured output**:
+# one score from 1 to 5 and one short reason per criterion, as JSON that must fit a response schema. The
+# calls take the same path as the images: cached (a repeat is $0), estimated and checked against the
+# budget *before* anything is sent, and one ledger row each, with `operation="judge"`. An answer that is
+# refused, cut short or not valid JSON is a failed judge cell with its reason, never a crash.
+#
+# **Offline** the judge is the **simulated judge**, labelled in every row. It cannot see; it scores only
+# what the simulator honestly knows: what it drew for the prompt, the aspect-ratio error, a thumbnail
+# similarity to the reference, and the pixel count. It cannot read text, so "legible" gets a neutral 3 and
+# says so. Like the metrics, it shows the **mechanics**, never which wording is better.
+#
+# First the estimate (nothing is sent), then the verdicts:
+
+# %%
+RUBRIC = {
+    "follows the prompt": "the subject, the light and the café setting are all there",
+    "framing": "the 4:3 frame that was asked for",
+    "the text is legible": 'the words "OPEN LATE" can be read',
+}
+print(study.judge(RUBRIC, dry_run=True))  # the estimate only
+
+# %%
+verdicts = study.judge(RUBRIC)  # prints its estimate, checks the budget, then judges
+scores = [c for c in study.df.columns if c.startswith("judge_") and not c.startswith(("judge_reason", "judge_error"))]
+study.df[["subject", "replace:LIGHT", "model", "seed", "judge", *scores]].head(6)
+
+# %%
+print(study.df["judge_reason_follows_the_prompt"].iloc[0])
+print(study.df["judge_reason_the_text_is_legible"].iloc[0])
+judged_again = study.judge(RUBRIC, show=False)
+print(f"judged again: every verdict cached: {bool(judged_again.cached.all())}, "
+      f"spent ${judged_again.cost_usd.sum():.4f}")
+
+# %% [markdown]
+# **One verdict is one draw.** A model judge, asked again, can answer differently. `samples=2` asks twice
+# (the sample index is part of the cache key), and `study.df` reports the mean and the spread:
+
+# %%
+study.judge(["follows the prompt"], samples=2, show=False)
+study.df[["replace:LIGHT", "model", "judge_follows_the_prompt", "judge_follows_the_prompt_sd",
+          "judge_follows_the_prompt_n"]].head(4)
+
+# %% [markdown]
+# ### The judge on the arena's pairs
+#
+# `study.judge_pairs(arm, criterion)` shows the judge the same pairs the arena showed (two outputs of the
+# same cell that differ only in the wording), and asks each pair **in both orders**. A judge that prefers
+# whichever image comes first has a **position bias**: `first_shown_share` would be far from 0.5, and
+# its two answers would disagree. Verdicts are filed beside the arena's under the judge's own id, so
+# `study.ratings(ARM, by="judge")` fits Bradley–Terry on them alone, `by="human"` on the people's (here,
+# the stand-in's) and `by="all"` on both. The criterion is the stand-in's own question: the house look.
+
+# %%
+pairs = study.judge_pairs(arm=ARM, criterion="stays closest to the house look of the reference photo")
+print(pairs)
+pairs.df[["pair", "better", "status", "cached", "reason"]].head(4)
+
+# %%
+import pandas as pd
+
+pd.concat({"stand-in (arena)": study.ratings(ARM, by="human")[["score", "ci_low", "ci_high"]],
+           "judge": study.ratings(ARM, by="judge")[["score", "ci_low", "ci_high"]]}, axis=1)
+
+# %% [markdown]
+# ### The agreement table
+#
+# `study.agreement(ARM)` puts the judge and the people on the same pairs. Every figure comes with its
+# count `n` and a 95% bootstrap interval, and a `note` when it is too uncertain to mean anything:
+#
+# * **human vs judge**: how often they pick the same winner, Cohen's **kappa** (that agreement corrected
+#   for chance: 0 is chance, 1 is perfect) and Kendall's **tau** between their rankings of the wordings;
+# * **human vs human**: Krippendorff's **alpha**, when several people judged (notebook 10 shows a room);
+# * **judge vs itself**: the same pair in both orders, and the rubric across samples.
+
+# %%
+agreement = study.agreement(ARM)
+agreement
+
+# %% [markdown]
+# **Deciding how far to trust each.** A rule of thumb (not a law): kappa or alpha above 0.6 with a
+# narrow interval is *substantial* agreement; 0.4 to 0.6 is a second opinion, not a replacement; below
+# 0.4, do not use that judge for that criterion. A figure flagged "too uncertain" says nothing yet: judge
+# more pairs first. And agreement is not correctness: the judge and the people can share a bias, and a
+# judge can agree with itself while being wrong. **Offline, the stand-in and the simulated judge read
+# related evidence (palette against a grey-thumbnail similarity), so whatever they agree on is partly
+# built in.** With a key, the same table compares a real vision model with real people.
+
+# %%
+def trust(row: pd.Series) -> str:
+    if row["note"]:
+        return "not yet: " + row["note"]
+    if row["measure"] == "agreement rate":  # raw agreement includes luck: read it with the kappa below it
+        return f"{row['value']:.0%} the same answer (chance alone gives some of this)"
+    if row["value"] >= 0.6:
+        return "substantial: use it to triage, and spot-check"
+    if row["value"] >= 0.4:
+        return "moderate: a second opinion, not a replacement"
+    return "poor: do not rely on it for this criterion"
+
+
+for _, row in agreement.iterrows():
+    print(f"{row['comparison']:<58} {row['measure']:<32} {trust(row)}")
 
 # %% [markdown]
 # ## What this notebook cost

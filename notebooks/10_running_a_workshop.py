@@ -16,8 +16,15 @@
 # %% [markdown]
 # # 10 · Running a workshop
 #
-# Thirty people, one afternoon, a few API keys at best, and conference Wi-Fi. The toolkit's answer
-# is to **prepare once with a real key** and hand the room exactly those results:
+# Thirty people, one afternoon, a few API keys at best, and conference Wi-Fi. The toolkit has two answers,
+# and they combine:
+#
+# - **A · the classroom gateway** (the live part): the instructor runs a small server that holds the one key;
+#   every student's toolkit talks to it with a **seat token**, and each seat's budget is enforced **on the
+#   server**, where students cannot change it. Identical requests from different seats go upstream once, and
+#   a dashboard shows the room's spend live. Section A rehearses it offline (`classroom serve --offline`).
+# - **Replay packs** (no network at all): **prepare once with a real key** and hand the room exactly those
+#   results:
 #
 # 1. **prepare**: the instructor runs the workshop's exercises once, with a key;
 # 2. **export** the cached answers as one **replay pack** and read its manifest;
@@ -65,6 +72,123 @@ KEY = "DEMO-instructor-key-not-real-7f3c9a"  # stands in for the instructor's re
 
 server = tk.FakeGeminiServer(api_key=KEY, latency_s=0.1).start()  # the "paid API" for this notebook
 print(f"working in {WORKDIR}\nfake Gemini API on {server.base_url} (loopback only)")
+
+# %% [markdown]
+# ## A · The classroom gateway: one key for the room, budgets on the server
+#
+# Three commands for the instructor (the first two once, before the day):
+#
+# ```bash
+# flash-image classroom init room.db --seats 30 --budget-per-seat 0.50 --models nano-banana-2
+# flash-image classroom reissue room.db --seat seat-07        # a lost card: the old token stops working
+# GEMINI_API_KEY=... flash-image classroom serve room.db --host 0.0.0.0
+# ```
+#
+# `init` writes `room.db` (seats, caps and the ledger; tokens only as hashes) and `room.seats.csv` with one
+# token per seat, for printing cards; it prints the **instructor token** once. Here the room has three seats
+# at $0.15 each (two 1K images at about $0.067), and the gateway runs with `--offline`, so the simulator
+# answers and no key is needed. On the day, drop `--offline` and set `GEMINI_API_KEY`: nothing else changes.
+
+# %%
+import csv
+import json
+import socket
+import time
+
+ROOM = WORKDIR / "room.db"
+made = subprocess.run([sys.executable, "-m", "toolkit", "classroom", "init", str(ROOM), "--seats", "3",
+                       "--budget-per-seat", "0.15", "--models", "nano-banana-2", "--json"],
+                      capture_output=True, text=True, check=True)
+INSTRUCTOR_TOKEN = json.loads(made.stdout)["instructor_token"]
+with open(json.loads(made.stdout)["seats_csv"]) as f:
+    cards = {row["seat"]: row["token"] for row in csv.DictReader(f)}
+print(f"seats: {list(cards)}; a card reads: {next(iter(cards))}  {next(iter(cards.values()))[:12]}…")
+
+with socket.socket() as s:  # a free port on this machine
+    s.bind(("127.0.0.1", 0))
+    PORT = s.getsockname()[1]
+gateway = subprocess.Popen([sys.executable, "-m", "toolkit", "classroom", "serve", str(ROOM), "--offline",
+                            "--port", str(PORT)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+GATEWAY = f"http://127.0.0.1:{PORT}"
+print(gateway.stdout.readline().strip())  # "classroom gateway on http://127.0.0.1:PORT (offline simulator ...)"
+for _ in range(300):
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", PORT)) == 0:
+            break
+    time.sleep(0.1)
+
+# %% [markdown]
+# ### A1 · Students: a seat token instead of a key
+#
+# `tk.Studio(classroom=url, seat_token=...)` is the Gemini backend pointed at the gateway with the seat token
+# as its key (`backend="gemini", base_url=url, api_key=token` says the same, and plain google-genai code works
+# too). Two students run **the same notebook cell**: the gateway sends it upstream once, and the second seat
+# gets the answer from the room's cache, recorded at $0 for that seat.
+
+# %%
+ada = tk.Studio(classroom=GATEWAY, seat_token=cards["seat-01"], home=WORKDIR / "gateway-ada")
+ben = tk.Studio(classroom=GATEWAY, seat_token=cards["seat-02"], home=WORKDIR / "gateway-ben")
+first = ada.generate("A paper boat on a pond at dawn", image_size="1K", seed=3)
+same_cell = ben.generate("A paper boat on a pond at dawn", image_size="1K", seed=3)
+print(ada)
+print("identical images:", first.image.tobytes() == same_cell.image.tobytes())
+first
+
+# %% [markdown]
+# ### A2 · Budgets that hold on the server
+#
+# Before forwarding, the gateway estimates each call with the toolkit's own pricing and refuses it when the
+# seat's spent + in-flight + estimate would pass the cap: **before anything is sent**. The refusal is
+# Google's error JSON, so the toolkit (and the SDK) shows the message as it is: spent, estimate, cap, and who
+# to ask. After an answer, the actual cost from `usageMetadata` replaces the estimate.
+
+# %%
+ada.generate("A paper boat in a storm", image_size="1K")
+try:
+    ada.generate("A paper boat on the moon", image_size="1K")
+except tk.ProviderError as err:
+    print(textwrap.fill(err.message, 100))
+
+# %% [markdown]
+# ### A3 · The instructor's view: `tk.Classroom`
+#
+# The same data as the dashboard (open `GATEWAY + "/classroom/#token=" + instructor token` in a browser: spend
+# per seat against its cap, calls, errors, cache savings, live, with buttons to raise a cap, revoke a seat or
+# pause the room), as pandas frames, with the same controls:
+
+# %%
+classroom = tk.Classroom(GATEWAY, INSTRUCTOR_TOKEN)
+classroom.seats[["cap_usd", "spent_usd", "calls", "errors", "cache_hits", "saved_usd", "revoked"]]
+
+# %%
+classroom.ledger[["seat", "model", "status", "cached", "estimate_usd", "cost_usd", "saved_usd", "latency_s"]]
+
+# %% [markdown]
+# Raise Ada's cap live, and her next call goes through. Revoke a seat (a token that leaked), and it is refused
+# at once; `classroom reissue` gives that seat a new card.
+
+# %%
+classroom.set_cap("seat-01", 0.50)
+print("after raising the cap:", ada.generate("A paper boat on the moon", image_size="1K").status)
+classroom.revoke("seat-02")
+try:
+    ben.generate("A paper boat in a bottle", image_size="1K")
+except tk.ProviderError as err:
+    print("revoked seat:", err.message)
+classroom.seats[["cap_usd", "spent_usd", "calls", "cache_hits", "revoked"]]
+
+# %% [markdown]
+# **Fair use of one key.** `serve` takes `--rpm` and `--concurrency` per model for the whole room and
+# `--seat-concurrency` per seat, so one seat cannot take the key's quota; a 429 from Google pauses the whole
+# room for its `RetryInfo`, and students' toolkits wait and retry by themselves. **Security:** the gateway
+# binds to 127.0.0.1 unless `--host` says otherwise (then it warns that traffic is plain HTTP and offers
+# `--certfile/--keyfile`); a seat token reaches generation and the room's models only; the key never
+# appears in a reply, log, ledger row or file.
+
+# %%
+gateway.terminate()
+gateway.wait(timeout=30)
+print("gateway stopped")
 
 # %% [markdown]
 # ## 1 · Prepare: run the exercises once, with a key
@@ -391,6 +515,51 @@ ax.grid(axis="x", alpha=0.3)
 # - With a key and a seat budget, the `CostMeter` bar fills towards the cap. A call over it is refused
 #   with a message that states spent, estimate and cap, before anything is sent.
 # - In a shared-key room, a short wait before a request starts, instead of 429 errors.
+
+# %% [markdown]
+# ## 8 · A room of judges and their agreement
+#
+# In a workshop, everyone can judge the same study in the arena (`study.arena(...)`): each person's
+# judgements go into the shared home under their name, so `study.ratings(by="human")` pools the room and
+# `study.agreement()` says how far to trust it: how much the people agree **with each other**
+# (Krippendorff's alpha; Fleiss' kappa when everyone judged every pair) and with a **vision-model judge**
+# (`study.judge_pairs`, see notebook 09). Krippendorff suggests alpha of at least 0.8 for conclusions, and
+# 0.667 for tentative ones; below that the room does not share one idea of "better", and no judge can be
+# checked against it.
+#
+# So that this notebook runs unattended, the room below is four **scripted stand-ins, not people**: each
+# prefers the image whose palette is closer to a reference photo, and each misreads a different share of
+# the pairs (5% to 35%). The figures show the mechanics; offline, the simulated judge reads related
+# evidence, so its agreement with the stand-ins is partly built in.
+
+# %%
+import random
+
+from toolkit import ratings as rt
+
+judging = tk.Studio(backend="offline", home=WORKDIR / "judging-room")
+room_study = judging.compare("A {subject} on a wooden table, LIGHT", progress=False, seed=[1, 2],
+                             subject=["teapot", "lemon", "croissant", "candle", "book", "apple"],
+                             replace={"LIGHT": ["in soft morning light", "by warm candle light"]},
+                             reference=tk.sample("coffee"))
+palette = room_study.df.set_index("key")["sim_histogram"]  # request key -> palette similarity to the reference
+pairs = rt.arena_pairs(room_study, "replace:LIGHT", seed=0)
+for person, slip in {"Ana": 0.05, "Ben": 0.15, "Chen": 0.25, "Dee": 0.35}.items():
+    rng = random.Random(person)  # each stand-in's misreadings, reproducible
+    for a, b in pairs:
+        choice = "a" if palette[a] >= palette[b] else "b"
+        if rng.random() < slip:
+            choice = rng.choice(["tie", "b" if choice == "a" else "a"])
+        rt.record_judgement(judging.store.home, rt.Judgement(a, b, choice, study=room_study.study_key, judge=person))
+print(f"{len(pairs)} pairs, each judged by 4 stand-ins")
+print(room_study.judge_pairs(arm="replace:LIGHT", criterion="stays closest to the house look of the reference photo",
+                             show=False))
+room_study.agreement("replace:LIGHT")
+
+# %% [markdown]
+# Read the `n` and the interval before the value: 12 pairs is a small room's afternoon, and its intervals
+# are wide. With real people, run the table after the session; if alpha is low, talk about the criterion
+# before collecting more judgements, and only then ask how well the judge matches the room.
 
 # %% [markdown]
 # ## What this notebook cost

@@ -108,7 +108,7 @@ REFUSED = [
     ("huge prompt", lambda s, f: s.generate("word " * 30_000), tk.InputError, "characters", "Shorten"),
     ("unknown aspect ratio", lambda s, f: s.generate("a", aspect_ratio="17:9"), tk.OptionError, "17:9", "Use one of"),
     ("lowercase 1k", lambda s, f: s.generate("a", image_size="1k"), tk.OptionError, "'1k'", "uppercase K"),
-    ("image_size without sizes", lambda s, f: s.generate("a", image_size="1K", model="gemini-2.5-flash-image"),
+    ("image_size without sizes", lambda s, f: s.generate("a", image_size="3K", model="gemini-2.5-flash-image"),
      tk.OptionError, "no image_size", "Leave image_size unset"),
     ("negative n", lambda s, f: s.generate("a", n=-1), tk.OptionError, "n=-1", "from 1 to"),
     ("non-image object", lambda s, f: s.edit(object(), "sepia"), tk.ImageInputError, "object", ""),

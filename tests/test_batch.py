@@ -407,3 +407,10 @@ def test_answers_without_an_echoed_key_map_by_position(server):
     status = run(GeminiBackend(KEY, base_url=server.base_url).poll_batch(name))
     assert status.done and status.succeeded and list(status.results) == ["#0"]
     assert status.results["#0"].status == "ok" and status.elapsed_s is not None
+
+
+def test_a_service_tier_is_refused_in_batch_mode_before_anything_is_sent(server, home):
+    studio = make(server, home)
+    with pytest.raises(tk.OptionError, match="service_tier='flex' cannot be combined with batch mode"):
+        study_of(studio, service_tier="flex")
+    assert server.batches == [] and server.requests == [] and len(studio.ledger) == 0

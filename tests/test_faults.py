@@ -42,7 +42,8 @@ def test_each_fault(gemini, server, outcome, expect, calls):
     if isinstance(expect, str):
         r = gemini.generate("a fault test", image_size="512")
         assert r.status == expect
-        assert len(r.outputs) == (1 if expect == "ok" else 0)  # the last non-thought image only
+        finals = outcome.count if isinstance(outcome, Outcome) and outcome.kind == "many_images" else 1
+        assert len(r.outputs) == (finals if expect == "ok" else 0)  # every non-thought image, never a thought
         if expect != "ok":
             assert r.reason
     else:

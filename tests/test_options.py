@@ -68,3 +68,35 @@ def test_edit_and_fuse_validate_options_before_sending(studio):
     with pytest.raises(tk.OptionError, match="Vertex AI option"):
         studio.fuse([tk.sample("cat"), tk.sample("coffee")], "together", prominent_people="BLOCK_PROMINENT_PEOPLE")
     assert len(studio.ledger) == 0
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"thinking_level": "extreme"}, "minimal, low, medium, high"), ({"thinking_level": 3}, "thinking_level"),
+    ({"include_thoughts": "yes"}, "True or False"), ({"grounding": "maps"}, "not a search type"),
+    ({"grounding": []}, "'web', 'image'"), ({"grounding": 7}, "'web', 'image'"),
+    ({"service_tier": "turbo"}, "standard, flex, priority"),
+])
+def test_thinking_grounding_and_tier_values_are_checked(values, message):
+    with pytest.raises(tk.OptionError, match=message):
+        Options.build(**values)
+
+
+def test_thinking_grounding_tier_and_auto_are_canonicalised():
+    opts = Options.build(thinking_level=" HIGH", include_thoughts=False, grounding=["image", "WEB", "web"],
+                         service_tier="Flex", aspect_ratio="AUTO")
+    assert opts.as_dict() == {"thinking_level": "high", "include_thoughts": False, "grounding": ("web", "image"),
+                              "service_tier": "flex"}
+    assert Options.build(grounding="image").grounding == ("image",)
+    assert Options.build(aspect_ratio="auto") == Options.build()  # "auto" sends no ratio: the same request
+    stored = Options(**{"grounding": ["web", "image"]})  # rebuilt from JSON, as batch jobs do
+    assert stored == Options.build(grounding=("web", "image")) and hash(stored)
+
+
+def test_the_new_options_change_the_cache_key():
+    from toolkit.request import Request, TextPart, Turn
+
+    turn = (Turn("user", (TextPart("a kite"),)),)
+    keys = {Request("gemini", "m", turn, Options.build(**kw)).key for kw in (
+        {}, {"thinking_level": "high"}, {"include_thoughts": True}, {"grounding": "web"},
+        {"grounding": ("web", "image")}, {"service_tier": "flex"})}
+    assert len(keys) == 6

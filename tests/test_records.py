@@ -43,3 +43,39 @@ def test_json_and_flag_columns_round_trip(home):
     store.batch_add(job)
     assert store.batch_get("batches/1")["cells"] == {"k": {"cells": [0]}}
     assert decode(BatchJobRow, encode(job))["study"] == {}
+
+
+def test_an_older_ledger_gains_the_grounding_queries_column(home):
+    """Migration 7: a ledger written before it opens with grounding_queries = 0 on its old rows."""
+    from toolkit.store import MIGRATIONS
+
+    home.mkdir(parents=True)
+    con = sqlite3.connect(home / "ledger.sqlite")
+    for statement in "".join(MIGRATIONS[:6]).split(";"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("PRAGMA user_version = 6")
+    con.execute("INSERT INTO calls (ts, status) VALUES ('t', 'ok')")
+    con.commit()
+    con.close()
+    store = Store(home)
+    assert store.schema_version == len(MIGRATIONS)
+    (old,) = store.calls()
+    assert old["grounding_queries"] == 0
+    store.add_call(CallRow(ts="t2", status="ok", grounding_queries=3, tier="flex"))
+    assert [(r["grounding_queries"], r["tier"]) for r in store.calls()][-1] == (3, "flex")
+
+
+def test_cache_entries_may_carry_grounding_and_it_is_checked():
+    from toolkit.records import check_cache_entry
+
+    grounding = {"web_search_queries": ["q"], "image_search_queries": [], "queries": 1,
+                 "sources": [{"kind": "web", "title": "t", "uri": "https://example.org"}],
+                 "search_entry_point": "<div>chip</div>"}
+    entry = {"status": "ok", "text": "", "usage": {}, "list_cost_usd": 0.1, "images": [], "files": [],
+             "grounding": grounding}
+    check_cache_entry(entry)
+    for bad, field in ((dict(grounding, queries=-1), "queries"), (dict(grounding, sources=[{"kind": "ftp"}]),
+                       "sources"), (dict(grounding, extra=1), "extra"), ("text", "grounding")):
+        with pytest.raises(ValueError, match=field):
+            check_cache_entry({**entry, "grounding": bad})

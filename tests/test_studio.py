@@ -123,10 +123,13 @@ def test_caller_mistakes_raise_before_anything_is_recorded(studio, call, error, 
 
 
 def test_image_size_on_2_5_and_too_many_images(studio):
-    with pytest.warns(tk.ModelShutdownWarning), pytest.raises(tk.OptionError, match="no image_size"):
-        studio.generate("a", image_size="1K", model="gemini-2.5-flash-image")
-    with pytest.warns(tk.ModelShutdownWarning), pytest.raises(tk.OptionError, match="accepts \\(3\\)"):
-        studio.fuse([tk.sample("cat")] * 4, "combine", model="gemini-2.5-flash-image")
+    # the API accepts both on 2.5 (it ignores image_size; 3 images is "works best with" guidance): warned
+    with pytest.warns(tk.ModelShutdownWarning), pytest.warns(tk.ModelGuidanceWarning, match="ignores image_size"):
+        assert studio.generate("a", image_size="1K", model="gemini-2.5-flash-image").status == "ok"
+    with pytest.warns(tk.ModelShutdownWarning), pytest.warns(tk.ModelGuidanceWarning, match="up to 3 input"):
+        assert studio.fuse([tk.sample("cat")] * 4, "combine", model="gemini-2.5-flash-image").status == "ok"
+    with pytest.warns(tk.ModelShutdownWarning), pytest.raises(tk.OptionError, match="accepts \\(14\\)"):
+        studio.fuse([tk.sample("cat")] * 15, "combine", model="gemini-2.5-flash-image")
 
 
 @pytest.mark.parametrize(("backend", "match"), [("nope", "Unknown backend"), ("vertex", "GOOGLE_CLOUD_PROJECT"),

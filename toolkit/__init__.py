@@ -18,6 +18,7 @@ from . import backends
 from .backends import BackendConfig, BackendSpec
 from .budget import Budget, BudgetState
 from .chat import Chat, Exchange
+from .classroom import Classroom
 from .engine import Engine
 from .errors import (
     AnswerTimeoutError,
@@ -35,6 +36,7 @@ from .errors import (
     ToolkitError,
 )
 from .images import InputImage, load_image, read_metadata
+from .judge import JudgeEstimate, PairwiseRun
 from .ledger import Ledger
 from .options import CallOptions, Options
 from .packs import Manifest
@@ -44,6 +46,8 @@ from .ratelimit import RateLimit
 from .registry import (
     DEFAULT_MODEL,
     MODELS,
+    DefaultModelMissingWarning,
+    ModelGuidanceWarning,
     ModelInfo,
     ModelShutdownWarning,
     UnknownModelWarning,
@@ -56,6 +60,7 @@ from .samples import sample, samples
 from .simulator import simulator_vocabulary
 from .store import Store, default_home
 from .studio import Studio
+from .text_models import TEXT_MODELS, TextModel
 from .version import __version__
 
 _TESTING = ("FakeGeminiServer", "FakeOpenRouterServer", "FakeFalServer")
@@ -72,6 +77,7 @@ def __getattr__(name: str) -> typing.Any:
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
+    "TEXT_MODELS",
     "AnswerTimeoutError",
     "BackendConfig",
     "BackendSpec",
@@ -80,7 +86,9 @@ __all__ = [
     "BudgetState",
     "CallOptions",
     "Chat",
+    "Classroom",
     "ConfigError",
+    "DefaultModelMissingWarning",
     "Engine",
     "Estimate",
     "Exchange",
@@ -91,14 +99,17 @@ __all__ = [
     "InputAdjustedWarning",
     "InputError",
     "InputImage",
+    "JudgeEstimate",
     "Ledger",
     "MalformedReplyError",
     "Manifest",
+    "ModelGuidanceWarning",
     "ModelInfo",
     "ModelNotFoundError",
     "ModelShutdownWarning",
     "OptionError",
     "Options",
+    "PairwiseRun",
     "ProviderError",
     "RateLimit",
     "Request",
@@ -109,6 +120,7 @@ __all__ = [
     "Store",
     "StreamInterruptedError",
     "Studio",
+    "TextModel",
     "ToolkitError",
     "UnknownModelWarning",
     "__version__",

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import packs, serve
 from .backends import specs
+from .classroom import cli as classroom_cli
 from .errors import ToolkitError
 from .ledger import Ledger
 from .registry import models_table
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("path")
     sh = pk_sub.add_parser("show", help="print a pack's manifest")
     sh.add_argument("path")
+    classroom_cli.add_parser(sub)
     return p
 
 
@@ -105,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             return serve.serve(args.app, port=args.port, open_browser=not args.no_browser, backend=args.app_backend,
                                host=args.host)
+        if args.command == "classroom":
+            return classroom_cli.run(args)
         if args.command == "pack":
             if args.pack_command == "show":
                 print(json.dumps(packs.read_manifest(args.path).to_dict(), indent=2))

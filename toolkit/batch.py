@@ -62,7 +62,7 @@ from . import registry
 from .backends.base import BatchStatus, Reply
 from .compare import Cell, Plan, Study
 from .engine import Engine
-from .errors import ConfigError, ProviderError
+from .errors import ConfigError, OptionError, ProviderError
 from .records import BatchJobRow
 from .request import Options, Request, Turn
 from .result import Result
@@ -120,12 +120,19 @@ def submit(plan: Plan, *, refresh: bool = False, display_name: str | None = None
     ------
     ConfigError
         The backend has no batch mode.
+    OptionError
+        A cell sets ``service_tier``: batch mode is its own tier (half price), not combinable with one.
     BudgetExceededError
         The batch-price estimate would take the Studio past its budget (nothing is sent or recorded).
     """
     engine = plan.engine
     if not engine.spec.batch:
         raise ConfigError(f"The {engine.backend.kind!r} backend has no batch mode; use mode='sync'.")
+    tiered = [c for c in plan.cells if c.request.options.service_tier is not None]
+    if tiered:
+        raise OptionError(f"service_tier={tiered[0].request.options.service_tier!r} cannot be combined with batch "
+                          f"mode, which is its own tier (half the standard price): drop service_tier from the plan, "
+                          f"or use mode='sync' for a flex or priority study.")
     cached = set() if refresh else {c.request.key for c in plan.cells if engine.is_cached(c.request)}
     engine.budget.check(estimate_usd(engine, [c for c in plan.cells if c.request.key not in cached]))
     study = Study(plan, study_id=f"study-{uuid.uuid4().hex[:12]}", collector=COLLECTOR)

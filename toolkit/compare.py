@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from . import metrics, ratings, registry
+from . import judge, metrics, ratings, registry
 from .engine import Engine
 from .errors import OptionError, ToolkitError
 from .images import load_image
@@ -68,7 +68,7 @@ class Cell:
 
 
 @dataclass
-class Plan:
+class Plan(judge.PlanJudging):
     """What a study will do, before anything is sent. ``run()`` executes it."""
 
     engine: Engine
@@ -112,8 +112,8 @@ class BatchCollector(Protocol):
 
 
 @dataclass
-class Study:
-    """The outcome of a plan: one Result (or failure) per cell."""
+class Study(judge.Judging):
+    """The outcome of a plan: one Result (or failure) per cell (judging verbs: :class:`toolkit.judge.Judging`)."""
 
     plan: Plan
     results: dict[int, Result] = field(default_factory=dict)
@@ -123,6 +123,9 @@ class Study:
     job_states: dict[str, str] = field(default_factory=dict)
     study_id: str | None = None
     collector: BatchCollector | None = field(default=None, repr=False)
+    # the judge's columns per cell, and its scores per criterion, cell and sample (:mod:`toolkit.judge`)
+    judged: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
+    judge_scores: dict[str, dict[int, list[int]]] = field(default_factory=dict, repr=False)
 
     @property
     def cells(self) -> list[Cell]:
@@ -180,7 +183,7 @@ class Study:
 
     @property
     def df(self) -> pd.DataFrame:
-        """One row per cell: axes, prompt, status, reason, cost, latency, cached, metrics, path, error."""
+        """One row per cell: axes, prompt, status, reason, cost, latency, cached, metrics, path, n_images, error."""
         rows = []
         for cell in self.cells:
             r = self.results.get(cell.index)
@@ -189,19 +192,20 @@ class Study:
             if r is None and cell.index in self.pending:
                 row.update(status="pending", reason=self._placeholder(cell.index)[1], cost_usd=0.0,
                            list_cost_usd=0.0, latency_s=None, cached=False, key=cell.request.key, path=None,
-                           error=None)
+                           n_images=0, error=None)
             elif r is None:
-                row.update(status="failed", reason=None, cost_usd=0.0, list_cost_usd=0.0, latency_s=None,
-                           cached=False, key=cell.request.key, path=None, error=self.failures.get(cell.index))
+                row.update(status="failed", reason=None, cost_usd=0.0, list_cost_usd=0.0, latency_s=None, cached=False,
+                           key=cell.request.key, path=None, n_images=0, error=self.failures.get(cell.index))
             else:
                 # one cell at a time, nothing kept: pixels are decoded only when a metric needs them
                 image, unreadable = r.peek(pixels=self.plan.reference is not None or bool(self.plan.expected_text))
                 row.update(status=r.status, reason=r.reason, cost_usd=r.cost_usd, list_cost_usd=r.list_cost_usd,
                            latency_s=r.latency_s, cached=r.cached, key=r.key,
-                           path=r.paths[0] if r.paths else None, error="; ".join(r.errors + unreadable) or None)
+                           path=r.paths[0] if r.paths else None, n_images=len(r.outputs),  # the first kept
+                           error="; ".join(r.errors + unreadable) or None)
                 row.update(self._metrics(cell, image))
                 del image
-            rows.append(row)
+            rows.append(row | self.judged.get(cell.index, {}))
         return pd.DataFrame(rows).set_index("cell")
 
     def _metrics(self, cell: Cell, image: Any) -> dict[str, Any]:
@@ -326,11 +330,11 @@ table.t{{border-collapse:collapse;font-size:12px;margin-top:1.5em}} .t td,.t th{
         path.write_text(page, encoding="utf-8")
         return path
 
-    def ratings(self, arm: str | None = None) -> pd.DataFrame:
+    def ratings(self, arm: str | None = None, *, by: str = "all") -> pd.DataFrame:
         """Bradley–Terry scores of the arms (default: ``model``, else the first axis) from the blind
-        judgements recorded for this study in the home (see :meth:`arena`), with bootstrap 95% intervals."""
-        return ratings.ratings(ratings.load_judgements(self.plan.engine.store.home, study=self.study_key),
-                               ratings.arm_map(self, arm))
+        judgements recorded for this study in the home (see :meth:`arena`), with bootstrap 95% intervals.
+        ``by="human"`` uses people's judgements only, ``"judge"`` the model judge's (:meth:`judge_pairs`)."""
+        return ratings.ratings(ratings.by_judge(self.judgements(), by), ratings.arm_map(self, arm))
 
     @property
     def study_key(self) -> str:

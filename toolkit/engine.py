@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
-from . import pricing, registry
+from . import answers, pricing, registry
 from .backends import base as replies
 from .backends.base import Backend, Reply, check_reply
 from .backends.registry import BackendConfig, BackendSpec, choose, spec_for
@@ -43,14 +43,14 @@ from .errors import (
     ToolkitError,
     warn_user,
 )
-from .images import DEFAULT_MAX_SIDE, InputImage, embed_metadata, load_image
+from .images import DEFAULT_MAX_SIDE, InputImage, load_image
 from .inputs import MAX_N, as_images, check_prompt, image_dims
 from .ledger import Ledger
 from .options import Options
 from .ratelimit import RateLimiter
 from .records import CallRow
 from .request import ImagePart, Request, TextPart, Turn
-from .result import OutputImage, Result, combine
+from .result import Result, combine
 from .runner import CallClock, RetryNotice, RetryPolicy, Stopwatch, run, with_retries
 from .secrets import scrub
 from .store import Store, new_session_id
@@ -130,6 +130,7 @@ class Engine:
         self.max_reply_bytes = replies.MAX_REPLY_IMAGE_BYTES
         self.on_retry: Callable[[RetryNotice], None] | None = None
         self.parts = PartCodec(store)
+        self.answers = answers.AnswerStore(store, self.parts)
         self.ledger = Ledger(store)
         self._spent = 0.0
         self._lock = threading.Lock()
@@ -208,6 +209,7 @@ class Engine:
         registry.validate_options(info, aspect_ratio=opts.aspect_ratio, image_size=opts.image_size,
                                   n_images=len(images))
         self.spec.check_options(opts)
+        answers.check_model_options(info, opts)
         loaded = self.load_images(images)
         user = Turn("user", (TextPart(prompt), *(ImagePart(im.data, im.mime, im.sha256) for im in loaded)))
         turns = (*prefix, user)
@@ -223,8 +225,10 @@ class Engine:
         return pricing.estimate_usage(info, prompt_tokens, sizes, request.options.image_size)
 
     def estimate_one(self, request: Request, info: registry.ModelInfo, *, tier: str = "standard") -> float:
-        """List price of one request at ``tier`` (what is reserved for it when it is paid)."""
-        return self.list_cost(info, self.estimate_usage(request, info), tier=tier)
+        """List price of one request at ``tier`` (what is reserved for it when it is paid), with one search
+        query per grounding type asked for."""
+        return self.list_cost(info, self.estimate_usage(request, info), tier=tier) + answers.grounding_cost(
+            info, len(request.options.grounding or ()))
 
     def list_cost(self, info: registry.ModelInfo, usage: Mapping[str, int], *, tier: str = "standard") -> float:
         """:func:`toolkit.pricing.list_cost`, remembered per model, tier and usage (a price lookup costs about
@@ -249,7 +253,8 @@ class Engine:
         cached = 0 if refresh else sum(1 for r in requests if self.is_cached(r))
         usage = self.estimate_usage(requests[0], info)
         one = self.list_cost(info, usage)
-        spend = one * (len(requests) - cached) if self.spends_money else 0.0
+        each = self.estimate_one(requests[0], info, tier=answers.request_tier(requests[0].options))
+        spend = each * (len(requests) - cached) if self.spends_money else 0.0
         return pricing.Estimate(
             model=info.id, calls=len(requests), cached_calls=cached, input_tokens=usage["input_tokens"],
             output_image_tokens=usage["output_image_tokens"] * len(requests), list_cost_usd=one * len(requests),
@@ -279,6 +284,10 @@ class Engine:
             Every request failed after retries (each has its ``error`` row).
         """
         clock = Stopwatch()
+        check: Callable[[Request], None] | None = getattr(transport, "check_request", None)
+        for req in requests:
+            if check is not None:
+                check(req)  # refuses an option the transport cannot carry, before anything is recorded or sent
         group = requests[0].key[:12] if len(requests) > 1 else None
         results: dict[int, Result] = {}
         misses: list[Request] = []
@@ -292,7 +301,7 @@ class Engine:
                 misses.append(req)
         row_ids: list[int | None] = [None] * len(misses)
         if misses and self.spends_money:
-            estimate = self.estimate_one(misses[0], info)
+            estimate = self.estimate_one(misses[0], info, tier=answers.request_tier(misses[0].options))
             rows = [self.row(req, status="sent", group=group) for req in misses]
             row_ids = list(self.budget.open(rows, [estimate] * len(rows)))
         outcomes = await asyncio.gather(
@@ -434,19 +443,21 @@ class Engine:
                 raise
         created = now_iso()
         usage = pricing.normalize_usage(reply.usage)
-        list_cost = self.list_cost(info, usage)
-        # the ledger's list_cost_usd stays the standard list price; a batch answer costs its batch price
-        spend = list_cost if tier == "standard" else self.list_cost(info, usage, tier=tier)
+        tier = answers.reply_tier(req.options, reply) if tier == "standard" else tier  # flex, priority (or batch)
+        searched = answers.grounding_cost(info, answers.grounding_queries(reply.grounding))
+        list_cost = self.list_cost(info, usage) + searched
+        # the ledger's list_cost_usd stays the standard list price; a batch or flex answer costs its tier's price
+        spend = list_cost if tier == "standard" else self.list_cost(info, usage, tier=tier) + searched
         # money actually spent: the provider's own figure when the backend reports one (OpenRouter's usage.cost,
         # fal's flat price per image), else the list price of the usage
         cost = float(reply.extra.get("cost_usd", spend)) if self.spends_money else 0.0
         meta = self.metadata(req, created, reply.response_id, cost, list_cost)
-        for key, name in (("trafficType", "traffic_type"), ("artwork", "artwork")):  # Vertex's traffic; the
-            if reply.extra.get(key):  # simulator's artwork credit (OpenMoji, CC BY-SA 4.0): kept with the image
-                meta[name] = reply.extra[key]
+        for key, name in (("trafficType", "traffic_type"), ("artwork", "artwork"), ("serviceTier", "service_tier")):
+            if reply.extra.get(key):  # Vertex's traffic, the reply's tier; the simulator's artwork credit
+                meta[name] = reply.extra[key]  # (OpenMoji, CC BY-SA 4.0): kept with the image
         try:
-            outputs, files = self._store_images(reply, meta)
-            turn = self._turn_entry(reply.model_turn, files)
+            outputs, files = self.answers.store_images(reply, meta)
+            turn = self.answers.turn_entry(reply.model_turn, files)
         except StorageError as e:  # paid and received, but not storable: the row says so and keeps the cost
             self.record_failure(req, info, error=f"answer received but not stored: {e}", group=group,
                                 latency_s=latency_s, attempts=attempts, row_id=row_id, cost_usd=cost, tier=tier)
@@ -456,10 +467,10 @@ class Engine:
             operation=req.operation, prompt=req.prompt, text=reply.text, reason=scrub(reply.reason), usage=usage,
             cost_usd=cost, list_cost_usd=list_cost, latency_s=latency_s, cached=False, key=req.key,
             response_id=reply.response_id, outputs=outputs, request=req,
-            attempts=attempts, created=created, metadata=meta,
+            attempts=attempts, created=created, metadata=meta, grounding=reply.grounding,
         )
         if turn is not None:  # stored with the images: read back on access, not held (a study of 10k Results)
-            result.defer_turn(self._turn_loader(turn))
+            result.defer_turn(self.answers.turn_loader(turn))
         row = self.row(req, result=result, group=group, tier=tier)
         with self.store.transaction() as conn:
             # errors, blocks and empty answers are never cached; nor are a replay pack's fall-through answers,
@@ -469,7 +480,8 @@ class Engine:
                     "status": reply.status, "text": reply.text, "reason": result.reason, "usage": usage,
                     "response_id": reply.response_id, "model_version": reply.model_version,
                     "list_cost_usd": list_cost, "latency_s": latency_s, "created": created,
-                    "images": [f["sha256"] for f in files], "files": files, "model_turn": turn, "metadata": meta,
+                    "images": [o.sha256 for o in outputs], "files": files, "model_turn": turn, "metadata": meta,
+                    "grounding": reply.grounding,
                 }
                 self.store.put_cache(conn, req.key, req.backend, req.model, entry, created)
             if row_id is None:
@@ -479,49 +491,6 @@ class Engine:
         with self._lock:
             self._spent += cost
         return result
-
-    def _store_images(self, reply: Reply, meta: dict[str, Any]) -> tuple[list[OutputImage], list[dict[str, Any]]]:
-        outputs, files = [], []
-        for img in reply.images:
-            part = img.part()
-            path = self.store.known_image(part.sha256, part.mime)
-            if path is None:  # not already written or checked by this process
-                path = self.store.put_image(part.sha256, part.mime, embed_metadata(part.data, part.mime, meta))
-            ref = self.parts.image_ref(part, size=path.stat().st_size)
-            outputs.append(self._output(ref, len(img.data), str(path)))
-            files.append(ref)
-        return outputs, files
-
-    def _output(self, ref: dict[str, Any], size: int, path: str) -> OutputImage:
-        """An OutputImage that holds its stored file's path; its bytes are read (and checked) on access."""
-        return OutputImage(None, ref["mime"], ref["sha256"], path, size=size)
-
-    def _turn_loader(self, stored: list[dict[str, Any]]) -> Callable[[], Turn]:
-        parts = self.parts
-
-        def load() -> Turn:
-            known: dict[str, ImagePart] = {}
-            out = []
-            for d in stored:
-                part = parts.load(d, known=known)
-                if isinstance(part, ImagePart):
-                    known[part.sha256] = part
-                out.append(part)
-            return Turn("model", tuple(out))
-        return load
-
-    def _turn_entry(self, turn: Turn | None, files: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        if turn is None:
-            return None
-        known = {f["sha256"]: f for f in files}
-        out = []
-        for p in turn.parts:
-            d = self.parts.dump(p, known.get(getattr(p, "sha256", "")))
-            if "image" in d and d["image"]["sha256"] not in known:  # interim thought images
-                known[d["image"]["sha256"]] = d["image"]
-                files.append(d["image"])
-            out.append(d)
-        return out
 
     def replay(self, req: Request, info: registry.ModelInfo, *, group: str | None = None, record: bool = True
                ) -> Result | None:
@@ -540,7 +509,7 @@ class Engine:
                 size = len(self.parts.load_image(ref).data)
                 checked.add(sha)
                 path = self.store.home / self.store.image_relpath(ref["sha256"], ref["mime"])
-                outputs.append(self._output(ref, size, str(path)))
+                outputs.append(self.answers.output(ref, size, str(path)))
             turn = entry.get("model_turn")
             for d in turn or []:  # the turn's other images (interim thoughts): checked now, loaded on access
                 image = d.get("image") if isinstance(d, dict) else None
@@ -555,9 +524,10 @@ class Engine:
             cost_usd=0.0, list_cost_usd=entry["list_cost_usd"], latency_s=clock.elapsed(), cached=True,
             key=req.key, response_id=entry.get("response_id"), outputs=outputs, request=req,
             attempts=0, created=now_iso(), metadata=entry.get("metadata", {}), source=entry.get("source"),
+            grounding=entry.get("grounding"),
         )
         if turn is not None:
-            result.defer_turn(self._turn_loader(turn))
+            result.defer_turn(self.answers.turn_loader(turn))
         if record:
             self.budget.record(self.row(req, result=result, group=group))
         return result
@@ -581,7 +551,10 @@ class Engine:
             paths=result.paths if result else [], error=error,
             attempts=result.attempts if result else attempts, group_id=group, variant=req.variant,
             aspect_ratio=req.options.aspect_ratio, image_size=req.options.image_size, seed=req.options.seed,
-            tier=tier, notebook=NOTEBOOK, source=result.source if result else None,
+            tier=answers.request_tier(req.options) if tier == "standard" and (not result or result.cached) else tier,
+            notebook=NOTEBOOK,
+            source=result.source if result else None,
+            grounding_queries=answers.grounding_queries(result.grounding) if result else 0,
         )
 
     def record_failure(self, req: Request, info: registry.ModelInfo, *, error: str, status: str = "error",

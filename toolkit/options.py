@@ -28,6 +28,14 @@ INT32 = (-(2**31), 2**31 - 1)
 PERSON_GENERATION = ("ALLOW_ALL", "ALLOW_ADULT", "ALLOW_NONE")
 PROMINENT_PEOPLE = ("ALLOW_PROMINENT_PEOPLE", "BLOCK_PROMINENT_PEOPLE")
 OUTPUT_MIME_TYPES = ("image/png", "image/jpeg")
+#: ``thinking_level=`` values (the wire enum is the upper-case name); each model's subset is in the registry.
+THINKING_LEVELS = ("minimal", "low", "medium", "high")
+#: ``grounding=`` search types, in wire order (``googleSearch.searchTypes``: ``webSearch``, ``imageSearch``).
+GROUNDING_TYPES = ("web", "image")
+#: ``service_tier=`` values on generate_content calls (https://ai.google.dev/gemini-api/docs/optimization).
+SERVICE_TIERS = ("standard", "flex", "priority")
+#: ``aspect_ratio=`` value meaning "no ratio sent": the output follows the input image (or the model's default).
+AUTO_ASPECT_RATIO = "auto"
 _MIME_ALIASES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "image/jpg": "image/jpeg"}
 
 
@@ -39,6 +47,45 @@ def _text(name: str, example: str) -> Callable[[Any], Any]:
                               f"listed in tk.models_table().")
         return value
     return check
+
+
+def _aspect_ratio(value: Any) -> Any:
+    """``"auto"`` (any case) is the same as unset: no ratio is sent, so the output follows the input image."""
+    if isinstance(value, str) and value.strip().lower() == AUTO_ASPECT_RATIO:
+        return None
+    return _text("aspect_ratio", "16:9")(value)
+
+
+def _lower_choice(name: str, allowed: tuple[str, ...], where: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        canon = value.strip().lower() if isinstance(value, str) else value
+        if canon not in allowed:
+            raise OptionError(f"{name}={value!r} is not accepted; use one of: {', '.join(allowed)} ({where}).")
+        return str(canon)
+    return check
+
+
+def _flag(name: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise OptionError(f"{name}={value!r} must be True or False (or None to leave it unset).")
+        return value
+    return check
+
+
+def _grounding(value: Any) -> tuple[str, ...]:
+    """``"web"``, ``"image"`` or several of them (tuple or list) -> the types in wire order, each once."""
+    items = [value] if isinstance(value, str) else value
+    fix = "use 'web', 'image' or ('web', 'image'), or None for no search grounding"
+    if not isinstance(items, list | tuple | set | frozenset) or not items:
+        raise OptionError(f"grounding={value!r} is not accepted; {fix}.")
+    canon = set()
+    for item in items:
+        name = item.strip().lower() if isinstance(item, str) else item
+        if name not in GROUNDING_TYPES:
+            raise OptionError(f"grounding={value!r}: {item!r} is not a search type; {fix}.")
+        canon.add(name)
+    return tuple(t for t in GROUNDING_TYPES if t in canon)
 
 
 def _seed(value: Any) -> int:
@@ -90,7 +137,8 @@ class Options:
     """
 
     aspect_ratio: str | None = option(
-        "Output shape such as ``'16:9'``; the ratios each model accepts are in ``tk.MODELS``.", _text("aspect_ratio", "16:9"))
+        "Output shape such as ``'16:9'``; the ratios each model accepts are in ``tk.MODELS``. ``'auto'`` (the "
+        "same as unset) sends no ratio, so an edit follows its input image's shape.", _aspect_ratio)
     image_size: str | None = option(
         "Output resolution tier (``'1K'``, ``'2K'``, ``'4K'``, ``'512'`` where the model has it).", _text("image_size", "2K"))
     seed: int | None = option("A fixed seed (int32) for more repeatable answers; part of the cache key.", _seed)
@@ -105,6 +153,24 @@ class Options:
         "Vertex AI only: ``'image/png'`` or ``'image/jpeg'``.", _mime, axis=False)
     output_compression_quality: int | None = option(
         "Vertex AI only: JPEG quality 0-100 (with ``output_mime_type='image/jpeg'``).", _quality, axis=False)
+    thinking_level: str | None = option(
+        "How much the model thinks first: ``'minimal'``, ``'low'``, ``'medium'`` or ``'high'``, where the model "
+        "has it (``tk.MODELS``; 2.5 Flash Image has no thinking). Thought tokens are billed as text output.",
+        _lower_choice("thinking_level", THINKING_LEVELS, "each model's levels are in tk.models_table()"))
+    include_thoughts: bool | None = option(
+        "True returns the model's thoughts: ``Result.thoughts`` (text) and ``Result.thought_images`` (interim "
+        "images, not charged, never the answer).", _flag("include_thoughts"), axis=False)
+    grounding: tuple[str, ...] | None = option(
+        "Google Search grounding: ``'web'``, ``'image'`` or ``('web', 'image')``, where the model has it; "
+        "``Result.grounding`` holds the queries and sources, and the ledger counts the queries.", _grounding)
+    service_tier: str | None = option(
+        "Gemini API service tier: ``'standard'`` (default), ``'flex'`` (cheaper, best effort, may be slower) or "
+        "``'priority'`` (dearer, more reliable); priced and recorded per tier.",
+        _lower_choice("service_tier", SERVICE_TIERS, "https://ai.google.dev/gemini-api/docs/optimization"))
+
+    def __post_init__(self) -> None:
+        if isinstance(self.grounding, list):  # rebuilt from stored JSON (a batch job's cells): kept hashable
+            object.__setattr__(self, "grounding", tuple(self.grounding))
 
     @classmethod
     def build(cls, **values: Any) -> Options:
@@ -150,6 +216,10 @@ class CallOptions(TypedDict, total=False):
     prominent_people: str | None
     output_mime_type: str | None
     output_compression_quality: int | None
+    thinking_level: str | None
+    include_thoughts: bool | None
+    grounding: str | tuple[str, ...] | list[str] | None
+    service_tier: str | None
     model: str | None
     n: int
     refresh: bool

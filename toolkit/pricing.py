@@ -13,6 +13,11 @@ Usage dictionaries everywhere in the toolkit have these integer keys::
     output_image_tokens  the image share of output_tokens
     thought_tokens       thinking tokens (billed at the text output rate)
     cached_tokens        input tokens served from the provider's context cache
+
+Service tiers (:data:`TIERS`, checked 2026-12-07): ``standard``; ``flex`` at half price and ``priority`` at a
+premium, both chosen per ``generate_content`` call with ``service_tier`` (https://ai.google.dev/gemini-api/docs/
+optimization); ``batch`` at half price through the Batch API. Search grounding on Gemini 3 models is priced per
+search query on top of tokens (:func:`grounding_cost`).
 """
 
 from __future__ import annotations
@@ -23,22 +28,59 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import OptionError
 from .registry import ModelInfo
 
 USAGE_KEYS = (
     "input_tokens", "input_image_tokens", "output_tokens", "output_image_tokens", "thought_tokens", "cached_tokens",
 )
 
-#: Prices genai-prices does not carry (checked 2026-11-24 against genai-prices 0.2.3).
-OVERRIDES: dict[str, dict[str, float | str]] = {
-    "batch": {
-        "factor": 0.5,
-        "source": "ai.google.dev/gemini-api/docs/batch-api: 'at 50% of the standard cost' (2026-09)",
-    },
+#: Price factor of each tier against standard, dated and sourced (checked 2026-12-07). Flex and priority are
+#: ``service_tier=`` on ``generate_content`` (``GenerateContentConfig.service_tier`` in google-genai) and on
+#: Interactions requests; batch is the asynchronous Batch API.
+TIERS: dict[str, dict[str, float | str]] = {
+    "standard": {"factor": 1.0, "checked": "2026-12-07",
+                 "source": "https://ai.google.dev/gemini-api/docs/pricing (the Standard tab)"},
     "flex": {
-        "factor": 0.5,
-        "source": "Gemini API service tiers: flex at 50% of standard (Interactions API only, 2026-09)",
+        "factor": 0.5, "checked": "2026-12-07",
+        "source": "https://ai.google.dev/gemini-api/docs/optimization: Flex 'Price: 50% of standard pricing "
+                  "(billed per token)', synchronous, via the service_tier parameter of standard generation calls",
     },
+    "priority": {
+        # Google publishes a range, "75% to 100% more than standard"; Vertex's per-model table lists Gemini 3
+        # Pro Image priority output at $216/M against $120/M standard (1.8x). 1.8 is that published per-model
+        # factor; budgets cap with it, and the provider's bill is the final word.
+        "factor": 1.8, "checked": "2026-12-07",
+        "source": "https://ai.google.dev/gemini-api/docs/optimization ('75% to 100% more than standard'); "
+                  "https://cloud.google.com/vertex-ai/generative-ai/pricing (3 Pro Image priority $216/M vs $120/M)",
+    },
+    "batch": {
+        "factor": 0.5, "checked": "2026-12-07",
+        "source": "https://ai.google.dev/gemini-api/docs/batch-api: 'at 50% of the standard cost'",
+    },
+}
+
+#: Search grounding prices (checked 2026-12-07). Gemini 3 models (3 Pro Image, 3.1 Flash Image, Nano Banana 2.1)
+#: bill each search query the model runs; the monthly free allowance (5,000 grounded prompts, shared by the
+#: account's Gemini 3 models) is not visible to the toolkit, so list prices never assume it: a recorded cost is
+#: an upper bound. Gemini 2.5 models billed per grounded prompt instead. Tiers do not discount grounding.
+GROUNDING: dict[str, dict[str, float | str]] = {
+    "gemini-3": {
+        "per_query": 14.0 / 1000, "unit": "search query", "free_per_month": 5000, "checked": "2026-12-07",
+        "source": "https://ai.google.dev/gemini-api/docs/pricing: Grounding with Google Search (web and image), "
+                  "'5,000 prompts per month (free), then $14 / 1,000 search queries'; genai-prices 0.2.5 agrees",
+    },
+    "gemini-2.5": {
+        "per_query": 35.0 / 1000, "unit": "grounded prompt", "free_per_day": 1500, "checked": "2026-12-07",
+        "source": "https://ai.google.dev/gemini-api/docs/pricing: '$35 / 1,000 grounded prompts' (Gemini 2.5)",
+    },
+}
+
+#: Prices genai-prices does not carry (checked 2026-12-07 against genai-prices 0.2.5).
+OVERRIDES: dict[str, dict[str, float | str]] = {
+    "batch": TIERS["batch"],
+    "flex": TIERS["flex"],
+    "priority": TIERS["priority"],
     # Flat per-image prices on fal.ai (their pricing pages via LiteLLM 1.110.2, 2026-09).
     "fal-ai/nano-banana": {"per_image": 0.039, "source": "fal.ai model page"},
     "fal-ai/gemini-25-flash-image": {"per_image": 0.039, "source": "fal.ai model page"},
@@ -100,23 +142,61 @@ def _table_cost(info: ModelInfo, u: Mapping[str, int]) -> float:
     ) / 1e6
 
 
-def list_cost(info: ModelInfo, usage: Mapping[str, int | None] | None, *, tier: str = "standard") -> float:
+def tier_factor(tier: str) -> float:
+    """The price factor of a service tier against standard; an unknown tier raises OptionError naming the valid ones.
+
+    >>> tier_factor("flex"), tier_factor("priority")
+    (0.5, 1.8)
+    """
+    entry = TIERS.get(tier) if isinstance(tier, str) else None
+    if entry is None:
+        raise OptionError(f"tier={tier!r} is not a service tier with a price. Use one of: {', '.join(TIERS)}.")
+    return float(entry["factor"])
+
+
+def list_cost(info: ModelInfo, usage: Mapping[str, int | None] | None, *, tier: str = "standard",
+              grounding_queries: int = 0) -> float:
     """List price in USD of one call's usage on the Gemini API.
 
-    Uses genai-prices when it knows the model, else the registry's price table. ``tier="batch"`` applies
-    the batch discount.
+    Uses genai-prices when it knows the model, else the registry's price table, times the tier's factor
+    (:data:`TIERS`: ``"flex"`` and ``"batch"`` half, ``"priority"`` the premium; anything else raises
+    :class:`~toolkit.errors.OptionError`). ``grounding_queries`` adds :func:`grounding_cost` (never discounted).
 
     >>> from toolkit.registry import lookup
     >>> round(list_cost(lookup("gemini-2.5-flash-image"), {"output_tokens": 1290, "output_image_tokens": 1290}), 4)
     0.0387
     """
+    factor = tier_factor(tier)
     u = normalize_usage(usage)
     cost = _genai_prices_cost(info.id, u)
     if cost is None:
         cost = _table_cost(info, u)
-    if tier != "standard":
-        cost *= float(OVERRIDES[tier]["factor"])
+    cost = cost * factor + grounding_cost(info, grounding_queries)
     return round(cost, 10)
+
+
+def grounding_price(info: ModelInfo) -> dict[str, float | str]:
+    """The :data:`GROUNDING` entry that prices search grounding on ``info`` (Gemini 3 rules unless 2.5)."""
+    return GROUNDING["gemini-2.5" if info.id.startswith("gemini-2.5") else "gemini-3"]
+
+
+def grounding_cost(info: ModelInfo, queries: int) -> float:
+    """List price in USD of ``queries`` grounded search queries on ``info`` (0 when there were none).
+
+    Gemini 3 models pay per search query ($14 per 1,000); 2.5 models paid per grounded prompt (any queries
+    count once). The free monthly allowance is not subtracted (see :data:`GROUNDING`).
+
+    >>> from toolkit.registry import lookup
+    >>> grounding_cost(lookup("gemini-3-pro-image"), 3)
+    0.042
+    """
+    if isinstance(queries, bool) or not isinstance(queries, int) or queries < 0:
+        raise ValueError(f"queries={queries!r} must be a whole number of search queries (0 or more).")
+    if queries == 0:
+        return 0.0
+    entry = grounding_price(info)
+    count = 1 if entry["unit"] == "grounded prompt" else queries
+    return round(count * float(entry["per_query"]), 10)
 
 
 def _genai_prices_cost(model_id: str, u: Mapping[str, int]) -> float | None:
@@ -197,3 +277,45 @@ def estimate_usage(
         "input_tokens": prompt_tokens + img_in, "input_image_tokens": img_in,
         "output_tokens": out_img, "output_image_tokens": out_img,
     })
+
+
+def tier_table(models: list[ModelInfo] | None = None):
+    """USD per output image for every model, size and tier, plus grounding per 1,000 queries (a DataFrame).
+
+    Only the image's output tokens are priced (prompt and input images add a little): what a budget plans
+    with. Rows follow ``models`` (default: the registry's current models); tiers the model does not offer are
+    empty (batch is offered for every model).
+    """
+    import pandas as pd
+
+    from .registry import MODELS
+
+    chosen = models if models is not None else [m for m in MODELS if not m.id.endswith("-preview")]
+    rows = []
+    for m in chosen:
+        for size in m.image_sizes or (None,):
+            tokens = m.output_image_tokens(size)
+            usage = {"output_tokens": tokens, "output_image_tokens": tokens}
+            row: dict[str, Any] = {"model": m.id, "size": size or "fixed", "image_tokens": tokens}
+            for tier in TIERS:
+                offered = tier == "batch" or tier in m.service_tiers
+                row[tier] = list_cost(m, usage, tier=tier) if offered else None
+            row["grounding_per_1000_queries"] = grounding_cost(m, 1000) if m.grounding else None
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def readme_tier_table() -> str:
+    """:func:`tier_table` as the README's markdown (a test keeps the README equal to it)."""
+    df = tier_table()
+    lines = ["| model | size | standard | flex | priority | batch | grounding, per 1,000 queries |",
+             "|---|---|---|---|---|---|---|"]
+
+    def usd(v: Any) -> str:
+        return "–" if v is None or v != v else f"${v:.4f}"
+
+    for r in df.itertuples(index=False):
+        g = r.grounding_per_1000_queries
+        lines.append(f"| `{r.model}` | {r.size} | {usd(r.standard)} | {usd(r.flex)} | {usd(r.priority)} "
+                     f"| {usd(r.batch)} | {'–' if g is None or g != g else f'${g:.0f}'} |")
+    return "\n".join(lines)

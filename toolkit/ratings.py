@@ -23,6 +23,10 @@ import numpy as np
 import pandas as pd
 
 OUTCOMES = ("a", "b", "tie")
+#: Judgements whose ``judge`` starts with this were made by a model judge (:mod:`toolkit.judge`); others by people.
+JUDGE_PREFIX = "judge:"
+#: What ``study.ratings(by=...)`` may select.
+JUDGED_BY = ("all", "human", "judge")
 
 
 class _ResultLike(Protocol):
@@ -152,6 +156,25 @@ def ratings(judgements: Iterable[Judgement], arm_of: Mapping[str, str], *, boots
     })
     df["comparisons"] = df["wins"] + df["losses"] + df["ties"]
     return df.sort_values("score", ascending=False).set_index("arm")
+
+
+def by_judge(judgements: Iterable[Judgement], by: str = "all") -> list[Judgement]:
+    """The judgements of people (``"human"``), of model judges (``"judge"``, or one judge's id) or ``"all"``.
+
+    >>> people = by_judge([Judgement("k1", "k2", "a", judge="ana"), Judgement("k1", "k2", "b", judge="judge:x")],
+    ...                   "human")
+    >>> [j.judge for j in people]
+    ['ana']
+    """
+    if by == "all":
+        return list(judgements)
+    if by == "human":
+        return [j for j in judgements if not j.judge.startswith(JUDGE_PREFIX)]
+    if by == "judge":
+        return [j for j in judgements if j.judge.startswith(JUDGE_PREFIX)]
+    if by.startswith(JUDGE_PREFIX):
+        return [j for j in judgements if j.judge == by]
+    raise ValueError(f"by={by!r} must be one of {', '.join(JUDGED_BY)} or a judge id starting {JUDGE_PREFIX!r}.")
 
 
 # -- studies ----------------------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class CallRow:
     reserved_usd: float = 0.0
     owner: str | None = None
     source: str | None = None
+    grounding_queries: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,10 @@ CACHE_ENTRY_FIELDS: dict[str, tuple[bool, str]] = {
     "created": (False, "when it was recorded (ISO 8601 str)"),
     "model_turn": (False, "the model's turn as stored parts (toolkit.codec), images by ref into files; or null"),
     "metadata": (False, "what is embedded in the image files: prompt, model, options, ... (JSON object)"),
+    "grounding": (False, "search grounding: queries, sources, search entry point HTML (JSON object), or null"),
 }
 IMAGE_REF_FIELDS = ("sha256", "mime", "path", "size")
+GROUNDING_FIELDS = ("web_search_queries", "image_search_queries", "queries", "sources", "search_entry_point")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 #: The image MIME types the toolkit stores, and their file extensions: one list for the store, pack import,
 #: reply checks and every HTML attribute a MIME type reaches.
@@ -270,6 +273,47 @@ def check_cache_entry(entry: Any) -> None:
             _check_part(part, f"model_turn[{i}]", by_sha)
     if "metadata" in entry and not isinstance(entry["metadata"], dict):
         raise ValueError(f"metadata: not a JSON object: {_show(entry['metadata'])}")
+    if entry.get("grounding") is not None:
+        check_grounding(entry["grounding"])
+
+
+def check_grounding(grounding: Any, where: str = "grounding") -> None:
+    """Check a stored grounding dict (``Result.grounding``); ``ValueError`` names the field.
+
+    ``{"web_search_queries": [str], "image_search_queries": [str], "queries": int >= 0, "sources": [{"kind":
+    "web" | "image", "title": str, "uri": str, "image_uri"?: str}], "search_entry_point": str or null}``.
+
+    >>> check_grounding({"web_search_queries": [], "image_search_queries": [], "queries": 0, "sources": [
+    ...     {"kind": "web", "title": "t", "uri": 7}], "search_entry_point": None})
+    Traceback (most recent call last):
+    ...
+    ValueError: grounding.sources[0].uri: not a string: 7
+    """
+    if not isinstance(grounding, dict):
+        raise ValueError(f"{where}: not a JSON object: {_show(grounding)}")
+    unknown = set(grounding) - set(GROUNDING_FIELDS)
+    if unknown:
+        raise ValueError(f"{where}.{_show(sorted(map(str, unknown))[0])}: not a grounding field")
+    for name in ("web_search_queries", "image_search_queries"):
+        values = grounding.get(name, [])
+        if not isinstance(values, list):
+            raise ValueError(f"{where}.{name}: not a list: {_show(values)}")
+        for i, v in enumerate(values):
+            _check_str(f"{where}.{name}[{i}]", v)
+    if not _is_count(grounding.get("queries", 0)):
+        raise ValueError(f"{where}.queries: not a non-negative integer: {_show(grounding.get('queries'))}")
+    sources = grounding.get("sources", [])
+    if not isinstance(sources, list):
+        raise ValueError(f"{where}.sources: not a list: {_show(sources)}")
+    for i, src in enumerate(sources):
+        if not isinstance(src, dict) or src.get("kind") not in ("web", "image") or set(src) - {
+                "kind", "title", "uri", "image_uri"}:
+            raise ValueError(f"{where}.sources[{i}]: not a source {{kind, title, uri}}: {_show(src)}")
+        for name in ("title", "uri", "image_uri"):
+            if name in src:
+                _check_str(f"{where}.sources[{i}].{name}", src[name])
+    if grounding.get("search_entry_point") is not None:
+        _check_str(f"{where}.search_entry_point", grounding["search_entry_point"])
 
 
 def check_image_ref(ref: Any, where: str = "ref") -> None:

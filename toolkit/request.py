@@ -16,6 +16,7 @@ Cache-key contract (version 1)
                 "parts": [{"text": "<exact text>"} | {"image": {"sha256": "<hex of bytes sent>", "mime": "image/png"}},
                           ... each part may add "thought": true and "sig": "<sha256 of the thought signature>"]}],
      "options": {only the options that are set: "aspect_ratio", "image_size", "seed", "temperature",
+                 "thinking_level", "include_thoughts", "grounding" (a list: ["web", "image"]), "service_tier",
                  and the Vertex AI ones "person_generation", "prominent_people", "output_mime_type",
                  "output_compression_quality"},
      "variant": <int, only when not 0>}
@@ -27,8 +28,9 @@ key because it does not change what is sent; ``variant`` (used by ``n > 1``) and
 keys, so asking for more images never replays the same one twice. Changing this payload means bumping
 ``"v"``, which invalidates old cache entries instead of answering wrongly.
 
-The Vertex AI options were added without bumping ``"v"``: they default to None and unset options are
-left out of the payload, so every key computed before them is unchanged. Only ``backend="vertex"``
+The Vertex AI options, and later thinking, grounding and the service tier, were added without bumping
+``"v"``: they default to None and unset options are left out of the payload, so every key computed before
+them is unchanged. ``aspect_ratio="auto"`` is stored as unset (it sends no ratio). Only ``backend="vertex"``
 requests can carry them (the Studio refuses them elsewhere). Streaming (``stream=True``) is a transport
 detail, not an option: a streamed and a non-streamed call of the same request share one key.
 """

@@ -31,7 +31,7 @@ from typing import Any
 
 from PIL import Image
 
-from .request import Request, Turn
+from .request import ImagePart, Request, TextPart, Turn
 
 STATUSES = ("ok", "blocked", "no_image", "error")
 #: The class every HTML repr carries: JupyterLab's MathJax would read two dollar amounts ("$0.0000 (list
@@ -112,6 +112,15 @@ class Result:
         One line per output image that cannot be decoded (empty when all can).
     text : str
         The model's text reply (thoughts excluded).
+    interleaved : list[str | PIL.Image.Image]
+        The answer's text and images in the order the model sent them (thoughts excluded).
+    thoughts : str
+        The model's thought text (``include_thoughts=True``); not charged apart from its thought tokens.
+    thought_images : list[PIL.Image.Image]
+        Interim images the model drew while thinking: never the answer, never charged as images.
+    grounding : dict | None
+        Search grounding (``grounding=``): ``web_search_queries``, ``image_search_queries``, ``queries``,
+        ``sources`` (``{"kind", "title", "uri"}``) and ``search_entry_point`` (Google's HTML, shown sandboxed).
     usage : dict
         ``input_tokens``, ``input_image_tokens``, ``output_tokens``, ``output_image_tokens``,
         ``thought_tokens``, ``cached_tokens``.
@@ -154,6 +163,7 @@ class Result:
     parts: list[Result] = field(default_factory=list, repr=False)  # the per-request Results when n > 1
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
     source: str | None = None  # a cache hit's origin: None (recorded in this home) or "pack:<name>@<hash>"
+    grounding: dict[str, Any] | None = field(default=None, repr=False)
     _decoded: list[Image.Image] | None = field(default=None, repr=False)
     _undecodable: list[str] = field(default_factory=list, repr=False)
 
@@ -222,6 +232,51 @@ class Result:
             if first is None:
                 first = img
         return first, problems
+
+    # -- the whole answer: interleaving, thoughts ----------------------------------------------------------
+    def model_turns(self) -> list[Turn]:
+        """The model turns behind this Result (one per request when ``n > 1``); a damaged store gives none."""
+        sources = self.parts or [self]
+        turns = []
+        for r in sources:
+            try:
+                turn = r.model_turn
+            except Exception:  # an image of the stored turn is missing or damaged: shown without it
+                turn = None
+            if turn is not None:
+                turns.append(turn)
+        return turns
+
+    @property
+    def interleaved(self) -> list[str | Image.Image]:
+        """The answer's text and images in the order the model sent them (thoughts excluded); without a model
+        turn (some backends), the text then the images."""
+        return self._interleaved(self.model_turns())
+
+    def _interleaved(self, turns: list[Turn]) -> list[str | Image.Image]:
+        if not turns:
+            return ([self.text] if self.text else []) + list(self.images)
+        out: list[str | Image.Image] = []
+        for turn in turns:
+            for p in turn.parts:
+                if p.thought:
+                    continue
+                if isinstance(p, TextPart):
+                    if p.text:
+                        out.append(p.text)
+                elif (img := _decode(p.data)) is not None:
+                    out.append(img)
+        return out
+
+    @property
+    def thoughts(self) -> str:
+        """The model's thought text, in order (empty unless thoughts were returned: ``include_thoughts=True``)."""
+        return _thought_text(self.model_turns())
+
+    @property
+    def thought_images(self) -> list[Image.Image]:
+        """Interim images drawn while thinking (decodable ones): never the answer and never charged as images."""
+        return _thought_images(self.model_turns())
 
     @property
     def ok(self) -> bool:
@@ -305,6 +360,8 @@ class Result:
             f"cost_usd={self.cost_usd:.4f}", f"list_cost_usd={self.list_cost_usd:.4f}",
             f"latency_s={self.latency_s:.2f}", f"cached={self.cached}",
         ]
+        if self.grounding:
+            bits.append(f"grounding_queries={self.grounding.get('queries', 0)}")
         if self.reason:
             bits.append(f"reason={_short(self.reason, 120)!r}")
         if self.errors:
@@ -312,17 +369,14 @@ class Result:
         return "Result(" + ", ".join(bits) + ")"
 
     def _repr_html_(self) -> str:
-        figures = []
-        for img in self.images:
-            try:
-                uri = thumbnail_data_uri(img)
-            except Exception:  # an image Pillow opened but cannot re-encode: the placeholder below says so
-                continue
-            figures.append(
-                f'<img src="{uri}" style="max-width:{min(512, img.width)}px;height:auto;'
-                f'border:1px solid #ddd;border-radius:4px;margin:2px"/>'
-            )
+        figures = [f for f in (_figure(img) for img in self.images) if f]
         body = "".join(figures)
+        text = f'<div style="color:#444;margin-top:4px">{html.escape(_short(self.text, 400))}</div>' if self.text else ""
+        turns = self.model_turns()  # read once: the stored turn's images are loaded from the home on each read
+        if len(figures) > 1 and self.text and len(figures) == len(self.outputs):
+            # several images with text between them: shown in the order the model sent them
+            body, text = "".join(f'<div style="color:#444;margin:4px 0">{html.escape(_short(x, 2000))}</div>'
+                                 if isinstance(x, str) else _figure(x) for x in self._interleaved(turns)), ""
         if len(figures) < len(self.outputs):
             missing = len(self.outputs) - len(figures)
             body += (f'<div style="padding:8px 12px;border-left:4px solid #b00020;background:#fafafa">'
@@ -334,12 +388,11 @@ class Result:
                 f'<div style="padding:8px 12px;border-left:4px solid {colour};background:#fafafa">'
                 f'<b>{html.escape(self.status)}</b>: {html.escape(self.reason or "no image")}</div>'
             )
-        text = f'<div style="color:#444;margin-top:4px">{html.escape(_short(self.text, 400))}</div>' if self.text else ""
         errors = "".join(f'<div style="color:#b00020">{html.escape(e)}</div>' for e in self.errors)
         return (
             f'<div class="flash-image-result {NO_MATH}">{body}'
             f'<div style="font-family:monospace;font-size:12px;color:#555">{html.escape(self.caption())}</div>'
-            f"{text}{errors}</div>"
+            f"{text}{thoughts_html(turns)}{grounding_html(self.grounding)}{errors}</div>"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -350,7 +403,8 @@ class Result:
             "cost_usd": self.cost_usd, "list_cost_usd": self.list_cost_usd, "latency_s": self.latency_s,
             "cached": self.cached, "key": self.key, "keys": self.keys, "response_id": self.response_id,
             "paths": self.paths, "n_images": len(self.outputs), "errors": list(self.errors),
-            "attempts": self.attempts, "created": self.created,
+            "attempts": self.attempts, "created": self.created, "thoughts": self.thoughts,
+            "n_thought_images": len(self.thought_images), "grounding": self.grounding,
         }
 
 
@@ -392,7 +446,7 @@ def combine(results: Sequence[Result], errors: Sequence[str], latency_s: float) 
         cached=all(r.cached for r in results), key=first.key, response_id=first.response_id, outputs=outputs,
         model_turn=first._turn, request=first.request, attempts=max(r.attempts for r in results),
         created=first.created, errors=list(errors), parts=list(results), metadata=first.metadata,
-        source=first.source if all(r.source == first.source for r in results) else None,
+        source=first.source if all(r.source == first.source for r in results) else None, grounding=first.grounding,
     )
     if first._turn_loader is not None:
         combined.defer_turn(first._turn_loader)
@@ -411,6 +465,79 @@ def thumbnail_data_uri(img: Image.Image, max_side: int = 512) -> str:
         thumb.convert("RGB").save(buf, "JPEG", quality=85)
         mime = "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode()}"
+
+
+def _thought_text(turns: Sequence[Turn]) -> str:
+    return "\n\n".join(p.text for turn in turns for p in turn.parts if p.thought and isinstance(p, TextPart) and p.text)
+
+
+def _thought_images(turns: Sequence[Turn]) -> list[Image.Image]:
+    return [img for turn in turns for p in turn.parts
+            if p.thought and isinstance(p, ImagePart) and (img := _decode(p.data)) is not None]
+
+
+def thoughts_html(turns: Sequence[Turn]) -> str:
+    """The thoughts of model turns, collapsed (``<details>``): escaped text and thumbnails of the interim images
+    ("" when there are none). ``Result.model_turns()`` gives a Result's turns."""
+    thoughts, images = _thought_text(turns), _thought_images(turns)
+    if not thoughts and not images:
+        return ""
+    label = "Thoughts" + (f" ({len(images)} interim image{'s' if len(images) > 1 else ''})" if images else "")
+    text = (f'<div style="white-space:pre-wrap;color:#555">{html.escape(_short(thoughts, 4000))}</div>'
+            if thoughts else "")
+    return (f'<details class="flash-image-thoughts" style="margin-top:4px"><summary>{label}</summary>'
+            f'{text}{"".join(_figure(img, 256) for img in images)}</details>')
+
+
+def _decode(data: bytes) -> Image.Image | None:
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except Exception:  # damaged bytes: left out, never raised from a display
+        return None
+    return img
+
+
+def _figure(img: Image.Image, max_side: int = 512) -> str:
+    """An ``<img>`` thumbnail of ``img`` ("" when Pillow cannot re-encode it)."""
+    try:
+        uri = thumbnail_data_uri(img, max_side)
+    except Exception:  # an image Pillow opened but cannot re-encode: the caller's placeholder says so
+        return ""
+    return (f'<img src="{uri}" style="max-width:{min(max_side, img.width)}px;height:auto;'
+            f'border:1px solid #ddd;border-radius:4px;margin:2px"/>')
+
+
+def _link(uri: str, title: str) -> str:
+    """An escaped link for http(s) URIs only (a ``javascript:`` URI becomes plain text)."""
+    label = html.escape(title or uri or "source")
+    if not uri.lower().startswith(("https://", "http://")):
+        return label
+    return f'<a href="{html.escape(uri, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+
+
+def grounding_html(grounding: dict[str, Any] | None) -> str:
+    """Search grounding as HTML: the queries and sources as escaped text and links, and Google's search entry
+    point (its own HTML, as Google asks grounded answers to show it) inside a sandboxed iframe with no scripts.
+
+    >>> grounding_html({"web_search_queries": ["<b>q</b>"], "sources": [
+    ...     {"kind": "web", "title": "x<y", "uri": "javascript:alert(1)"}]})  # doctest: +ELLIPSIS
+    '...&lt;b&gt;q&lt;/b&gt;...x&lt;y...'
+    """
+    if not grounding:
+        return ""
+    queries = [*grounding.get("web_search_queries", []), *grounding.get("image_search_queries", [])]
+    sources = [s for s in grounding.get("sources", []) if isinstance(s, dict)]
+    bits = []
+    if queries:
+        bits.append("Searched: " + "; ".join(html.escape(str(q)) for q in queries))
+    if sources:
+        bits.append("Sources: " + " · ".join(_link(str(s.get("uri", "")), str(s.get("title", ""))) for s in sources))
+    entry = grounding.get("search_entry_point")
+    frame = (f'<iframe sandbox="" referrerpolicy="no-referrer" style="border:0;width:100%;height:64px" '
+             f'srcdoc="{html.escape(entry, quote=True)}"></iframe>' if isinstance(entry, str) and entry else "")
+    return (f'<div class="flash-image-grounding" style="font-size:12px;color:#444;margin-top:4px">'
+            f'{"<br/>".join(bits)}{frame}</div>')
 
 
 def _image_size(out: OutputImage) -> tuple[int, int] | None:

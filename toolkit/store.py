@@ -133,6 +133,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE cache ADD COLUMN source TEXT;
     ALTER TABLE calls ADD COLUMN source TEXT;
     """,
+    # 7: how many Google Search queries a grounded call ran (search grounding is billed per query).
+    """
+    ALTER TABLE calls ADD COLUMN grounding_queries INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

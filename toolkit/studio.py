@@ -21,7 +21,7 @@ from .callbacks import TextSink, print_delta
 from .chat import Chat
 from .compare import Plan, Study, build_plan
 from .engine import Engine
-from .errors import ConfigError, InputError, OptionError
+from .errors import ConfigError, InputError, OptionError, warn_user
 from .images import DEFAULT_MAX_SIDE
 from .inputs import as_images
 from .ledger import Ledger
@@ -37,6 +37,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Studio", "__version__"]
+
+
+def _classroom(url: str | None, token: str | None, backend: str | Backend, base_url: str | None,
+               api_key: str | None) -> tuple[str, str, str, str]:
+    """``classroom=``/``seat_token=`` as the Gemini backend's settings (the gateway has no Interactions API)."""
+    if not url or not token:
+        raise ConfigError("a classroom needs both classroom='http://<gateway>:8765' and seat_token='...' (the "
+                          "token on your seat's card).")
+    if backend not in ("auto", "gemini") or base_url is not None or api_key is not None:
+        raise ConfigError("classroom= picks the backend, base_url and api_key itself: drop backend=, base_url= and "
+                          "api_key=, or use backend='gemini', base_url=<gateway>, api_key=<seat token> instead.")
+    return "gemini", url, token, "generate_content"
 
 
 class Studio:
@@ -82,6 +94,10 @@ class Studio:
         How :meth:`chat` carries a conversation on a backend with a chat transport (the Gemini API).
     project, location, credentials
         Vertex AI only: Google Cloud project, location and explicit credentials.
+    classroom, seat_token
+        A classroom gateway's URL (``flash-image classroom serve``) and this seat's token: the Gemini API through
+        the gateway, which holds the key and the seat's budget (the same as ``backend="gemini",
+        base_url=classroom, api_key=seat_token``; chats replay on ``generateContent``).
 
     Examples
     --------
@@ -99,7 +115,9 @@ class Studio:
                  rate_limit: RateLimit | dict[str, RateLimit] | None = None,
                  replay: str | os.PathLike[str] | None = None, replay_strict: bool = False,
                  gemini_api: str = "interactions", project: str | None = None, location: str | None = None,
-                 credentials: Any = None) -> None:
+                 credentials: Any = None, classroom: str | None = None, seat_token: str | None = None) -> None:
+        if classroom is not None or seat_token is not None:
+            backend, base_url, api_key, gemini_api = _classroom(classroom, seat_token, backend, base_url, api_key)
         self.gemini_api = check_gemini_api(gemini_api)
         config = BackendConfig(requested=backend if isinstance(backend, str) else "object",
                                api_key=Secret(api_key) if api_key else None, base_url=base_url,
@@ -311,11 +329,16 @@ class Studio:
         import pandas as pd
 
         rows = []
-        for mid in self.backend.list_models():
+        live = self.backend.list_models()
+        for mid in live:
             info = registry.lookup(mid)
             rows.append({"model": mid, "nickname": info.nickname if info else "(not in registry)",
                          "in_registry": info is not None, "shutdown": info.shutdown if info else None,
                          "default": info is not None and info.id == registry.DEFAULT_MODEL})
+        notice = registry.missing_default_notice(live)  # the live list is the arbiter; said once per Studio
+        if notice is not None and not getattr(self, "_default_notice_given", False):
+            self._default_notice_given = True
+            warn_user(notice, registry.DefaultModelMissingWarning)
         return pd.DataFrame(rows, columns=["model", "nickname", "in_registry", "shutdown", "default"])
 
 

@@ -267,8 +267,6 @@ def test_models_without_a_fal_app_or_resolution_are_refused_before_sending(studi
     with pytest.warns(tk.UnknownModelWarning), pytest.raises(tk.OptionError, match="fal-ai/nano-banana-2"):
         studio.generate("a cat", model="gemini-9-image")
     with pytest.raises(tk.OptionError, match="no resolution option"):
-        studio.generate("a cat", model="nano-banana-2-lite", image_size="512")
-    with pytest.raises(tk.OptionError, match="no resolution option"):
         studio.generate("a cat", model="nano-banana-2.1", image_size="2K")
     assert server.call_count == 0
 
@@ -306,3 +304,12 @@ def test_key_is_never_shown_stored_or_logged(server, home, caplog):
         if path.is_file():
             data = path.read_bytes()
             assert not any(h.encode() in data for h in (KEY, *halves)), path
+
+
+@pytest.mark.parametrize(("option", "value"), [("thinking_level", "high"), ("include_thoughts", True),
+                                               ("grounding", "web"), ("service_tier", "flex")])
+def test_thinking_grounding_and_tiers_are_refused_naming_the_backends_that_have_them(studio, server, option, value):
+    with pytest.raises(tk.OptionError, match=f"{option} is a .*Gemini API.* option") as err:
+        studio.generate("a kite", **{option: value})
+    assert "fal.ai has no such setting" in str(err.value)
+    assert server.call_count == 0

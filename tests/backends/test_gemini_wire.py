@@ -251,3 +251,12 @@ def test_wrong_key_gets_a_clear_error(server, home):
     with pytest.raises(tk.ProviderError, match="GEMINI_API_KEY") as info:
         studio.generate("a", image_size="512")
     assert "wrong-key-999999" not in str(info.value)
+
+
+def test_404_hint_names_the_successor_with_or_without_a_shutdown_date():
+    from toolkit.backends.gemini_wire import gemini_hint
+
+    dated = gemini_hint(404, "NOT_FOUND", "not found", "gemini-2.5-flash-image")
+    assert "shut down on 2026-10-02" in dated and "model='gemini-3.1-flash-image'" in dated
+    undated = gemini_hint(404, "NOT_FOUND", "not found", "gemini-3.1-flash-image")
+    assert "None" not in undated and "may have been retired" in undated and "gemini-nano-banana-2.1" in undated

@@ -329,3 +329,17 @@ def test_outcome_shortcuts():
     assert Outcome.parse("Blocked").kind == "blocked"
     with pytest.raises(ValueError):
         Outcome.parse("explode")
+
+
+@pytest.mark.parametrize(("option", "value"), [("thinking_level", "high"), ("include_thoughts", True),
+                                               ("grounding", "web"), ("service_tier", "flex")])
+def test_options_chats_over_interactions_do_not_carry_are_refused_before_anything_is_recorded(
+        gemini, server, option, value):
+    chat = gemini.chat()
+    with pytest.raises(tk.OptionError, match=f"{option} is not carried by chats over the Interactions API"):
+        chat.send("a red boat", image_size="512", **{option: value})
+    assert server.call_count == 0
+    assert gemini.ledger.df.empty  # refused before the write-ahead row: nothing reserved, nothing sent
+    # the fix it names works: the generate_content chat carries it
+    other = gemini.chat(gemini_api="generate_content")
+    assert other.send("a red boat", image_size="512", **{option: value}).status == "ok"

@@ -59,3 +59,17 @@ def test_simulator_vocabulary_is_a_table():
     assert {"edit", "local edit", "noun: hand-drawn", "noun: emoji", "noun: stand-in", "test trigger"} <= kinds
     assert {"owl", "fox", "horse", "red panda", "cat"} <= set(df["phrase"])
     assert len(pd.DataFrame(simulator.simulator_vocabulary(nouns=False))) < 50
+
+
+def test_thinking_is_simulated_and_labelled_grounding_and_tiers_refused(studio):
+    from toolkit.backends.offline import SIMULATED_THOUGHT
+
+    r = studio.generate("a paper boat", thinking_level="high", include_thoughts=True)
+    assert r.status == "ok" and r.thoughts.startswith(SIMULATED_THOUGHT)
+    assert len(r.thought_images) == 1 and len(r.images) == 1
+    assert max(r.thought_images[0].size) <= 256 < max(r.image.size)  # a small draft, never the answer
+    quiet = studio.generate("a paper boat", thinking_level="high")
+    assert quiet.thoughts == "" and quiet.thought_images == []  # thoughts only when asked for
+    for option, value in (("grounding", "web"), ("service_tier", "flex")):
+        with pytest.raises(tk.OptionError, match="Offline simulator has no such setting"):
+            studio.generate("a paper boat", **{option: value})

@@ -291,3 +291,12 @@ def test_key_is_never_shown_stored_or_logged(server, home, caplog):
     for path in home.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(("option", "value"), [("thinking_level", "high"), ("include_thoughts", True),
+                                               ("grounding", "web"), ("service_tier", "flex")])
+def test_thinking_grounding_and_tiers_are_refused_naming_the_backends_that_have_them(studio, server, option, value):
+    with pytest.raises(tk.OptionError, match=f"{option} is a .*Gemini API.* option") as err:
+        studio.generate("a kite", **{option: value})
+    assert "OpenRouter has no such setting" in str(err.value)
+    assert server.call_count == 0

@@ -395,3 +395,22 @@ def test_simulator_image_is_reencoded_not_redrawn(studio):
     jpeg = studio.generate("a blue door", image_size="512", output_mime_type="image/jpeg")
     a, b = (Image.open(io.BytesIO(r.outputs[0].data)).convert("RGB") for r in (png, jpeg))
     assert a.size == b.size
+
+
+# -- thinking and grounding are carried; service tiers are refused (issue 15) ---------------------------------
+def test_thinking_and_grounding_are_carried_on_vertex(studio, server):
+    r = studio.generate("today's weather in Rome", image_size="512", thinking_level="high", include_thoughts=True,
+                        grounding="web")
+    body = server.requests[-1].json
+    thinking = body["generationConfig"].get("thinkingConfig") or body["generationConfig"].get("thinking_config")
+    assert (thinking.get("thinkingLevel") or thinking.get("thinking_level")) == "HIGH"
+    assert "googleSearch" in body["tools"][0] or "google_search" in body["tools"][0]
+    assert r.status == "ok" and r.thoughts and r.grounding and r.grounding["queries"] >= 1
+    assert studio.ledger.df.iloc[-1]["grounding_queries"] == r.grounding["queries"]
+
+
+def test_service_tier_is_refused_on_vertex_before_sending(studio, server):
+    with pytest.raises(tk.OptionError, match="service_tier is a Gemini API option") as err:
+        studio.generate("a kite", service_tier="flex")
+    assert "backend='gemini'" in str(err.value)
+    assert server.call_count == 0

@@ -287,3 +287,38 @@ def test_backend_switch_shares_one_budget(home, monkeypatch):
         assert studio.budget.spent == app.studio.budget.spent <= 0.10
         assert "refused" in set(studio.ledger.df["status"]) and server.call_count == 2
         assert app.meter.stats.budget_usd == 0.10 and app.meter.stats.spent_usd == pytest.approx(studio.budget.spent)
+
+
+def test_thinking_search_and_tier_controls_follow_the_model(studio):
+    app = Playground(studio, models=["gemini-3.1-flash-image", "gemini-2.5-flash-image", "gemini-3.1-flash-lite-image"])
+    app.model.value = "gemini-3.1-flash-image"
+    assert [v for _, v in app.thinking_level.options] == ["off", "minimal", "high"]
+    assert not app.thinking_level.disabled and not app.grounding.disabled and not app.service_tier.disabled
+    app.thinking_level.value = "high"
+    app.model.value = "gemini-2.5-flash-image"  # no thinking, no search, one tier: disabled, reset
+    assert app.thinking_level.disabled and app.thinking_level.value == "off"
+    assert app.grounding.disabled and app.service_tier.disabled and app.include_thoughts.disabled
+    app.model.value = "gemini-3.1-flash-lite-image"  # thinks, cannot search
+    assert not app.thinking_level.disabled and app.grounding.disabled
+
+
+def test_thoughts_grounding_and_tier_reach_the_wire_and_the_card(gemini, server):
+    app = Playground(gemini)
+    app.model.value = "gemini-3.1-flash-image"
+    app.image_size.value = "512"
+    app.prompt.value = "a lighthouse"
+    app.thinking_level.value = "high"
+    app.include_thoughts.value = True
+    app.grounding.value = "web,image"
+    app.service_tier.value = "flex"
+    app.generate_button.click()
+    assert app.message.value == "" or "ok" in app.message.value
+    body = server.requests[-1].json
+    assert body["generationConfig"]["thinkingConfig"] == {"thinkingLevel": "HIGH", "includeThoughts": True}
+    assert body["serviceTier"] == "flex"
+    assert set(body["tools"][0]["googleSearch"]["searchTypes"]) == {"webSearch", "imageSearch"}
+    [card] = app.gallery.children
+    assert "<details" in card.value and "Thoughts" in card.value  # collapsed by default
+    assert "<details open" not in card.value
+    assert "Sources:" in card.value and 'href="https://example.' in card.value
+    assert gemini.session_ledger.df.iloc[-1]["tier"] == "flex"

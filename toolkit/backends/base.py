@@ -56,7 +56,11 @@ class ReplyImage:
 
 @dataclass
 class Reply:
-    """A provider's answer, normalised. ``status`` uses :data:`toolkit.result.STATUSES`."""
+    """A provider's answer, normalised. ``status`` uses :data:`toolkit.result.STATUSES`.
+
+    ``images`` holds every final (non-thought) image, in the order received; interim thought images stay in
+    ``model_turn`` only. ``extra`` carries provider facts such as ``serviceTier`` (the tier that served it).
+    """
 
     status: str
     images: list[ReplyImage]
@@ -67,6 +71,9 @@ class Reply:
     model_version: str | None = None
     model_turn: Turn | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Search grounding of the answer (queries, sources, entry point HTML), or None: see
+    #: :func:`toolkit.backends.gemini_wire.parse_grounding` for the shape.
+    grounding: dict[str, Any] | None = None
 
 
 def as_provider_error(provider: str, e: BaseException) -> ProviderError:

@@ -9,7 +9,6 @@ never chosen by ``auto``: they are other companies' services, picked by name.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ..options import OPTION_NAMES
 from ..secrets import Secret
 from .fal import ENV_KEY as FAL_ENV_KEY
 from .fal import ENV_KEY_ID as FAL_ENV_KEY_ID
@@ -65,21 +64,21 @@ VERTEX = register(BackendSpec(
     name="vertex", label="Vertex AI", noun="Vertex AI", factory=_vertex, backend_type=VertexBackend,
     env_keys=("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION", "GOOGLE_GENAI_USE_VERTEXAI"),
     configured=lambda env: bool(env.get("GOOGLE_CLOUD_PROJECT")) or use_vertex_from_env(env),
-    streaming=True, options=frozenset(OPTION_NAMES),
+    streaming=True, options=VertexBackend.options,
     settings=frozenset({"base_url", "project", "location", "credentials"}),
     auto=lambda c: _cloud(c) or use_vertex_from_env(), auto_reason="GOOGLE_GENAI_USE_VERTEXAI is set or a project "
     "was given", description="Google Cloud's Vertex AI (project + Application Default Credentials, or express mode).",
 ))
 GEMINI = register(BackendSpec(
     name="gemini", label="Gemini API", noun="the Gemini API", factory=_gemini, backend_type=GeminiBackend,
-    env_keys=("GEMINI_API_KEY", "GOOGLE_API_KEY"), streaming=True, batch=True,
+    env_keys=("GEMINI_API_KEY", "GOOGLE_API_KEY"), streaming=True, batch=True, options=GeminiBackend.options,
     chat_transport=InteractionsBackend.from_gemini, auto=lambda c: _gemini_key(c) is not None,
     configured=lambda env: bool(env.get("GOOGLE_API_KEY") or env.get("GEMINI_API_KEY")),
     auto_reason="an API key was found", description="Google's Gemini API (google-genai), with Batch and Interactions.",
 ))
 OFFLINE = register(BackendSpec(
     name="offline", label="Offline simulator", noun="the offline simulator, which sends nothing", factory=_offline, backend_type=OfflineBackend, spends_money=False,
-    streaming=True, batch=True, settings=frozenset(), auto=lambda c: True,
+    streaming=True, batch=True, settings=frozenset(), auto=lambda c: True, options=OfflineBackend.options,
     auto_reason="no API key was found: set GEMINI_API_KEY (or pass api_key=...) to use the Gemini API at that URL",
     description="Draws locally and deterministically; no key, no network, $0. Not a Google model.",
 ))

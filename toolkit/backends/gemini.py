@@ -40,6 +40,7 @@ from ..secrets import Secret
 from .base import BatchStatus, Reply
 from .gemini_batch import BATCH_INLINE_LIMIT_BYTES, cancel_job, job_state, poll_job, submit_job
 from .gemini_wire import (
+    GENERATE_CONTENT_OPTIONS,
     VERTEX_ONLY_OPTIONS,
     gemini_hint,
     merge_stream,
@@ -56,6 +57,7 @@ from .gemini_wire import (
     vertex_only_options,
     vertex_option_message,
 )
+from .registry import BASE_OPTIONS
 
 __all__ = [
     "BATCH_INLINE_LIMIT_BYTES", "DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "VERTEX_ONLY_OPTIONS",
@@ -274,6 +276,9 @@ class GeminiBackend(GenerateContentBackend):
 
     kind: ClassVar[str] = "gemini"
     raw_batch_json: bool = True
+    #: The options it carries (its ``BackendSpec.options``): the image config, seed, temperature, thinking,
+    #: search grounding and the service tier (:func:`~toolkit.backends.gemini_wire.wire_extras`).
+    options: ClassVar[frozenset[str]] = BASE_OPTIONS | frozenset(GENERATE_CONTENT_OPTIONS)
 
     def __init__(
         self,

@@ -46,6 +46,11 @@ HintFn = Callable[[int | None, str | None, str, str | None], str | None]
 VERTEX_ONLY_OPTIONS = ("person_generation", "prominent_people", "output_mime_type", "output_compression_quality")
 
 
+#: Options of ``generate_content`` beyond the image config, carried by the Gemini API (and, but for
+#: ``service_tier``, by Vertex AI): thinking, Google Search grounding and the service tier (:func:`wire_extras`).
+GENERATE_CONTENT_OPTIONS = ("thinking_level", "include_thoughts", "grounding", "service_tier")
+
+
 def vertex_only_options(options: Options) -> list[str]:
     """The Vertex-only options that are set on ``options``, in :data:`VERTEX_ONLY_OPTIONS` order."""
     return [name for name in VERTEX_ONLY_OPTIONS if getattr(options, name, None) is not None]
@@ -107,10 +112,49 @@ def sdk_config(request: Request, image_config: Any, *, raw: bool = True) -> Any:
     from google.genai import types as t
 
     o = request.options
+    thinking = None
+    if o.thinking_level is not None or o.include_thoughts is not None:
+        thinking = t.ThinkingConfig(
+            thinking_level=t.ThinkingLevel(o.thinking_level.upper()) if o.thinking_level else None,
+            include_thoughts=o.include_thoughts)
+    tools: list[Any] | None = None
+    if o.grounding:
+        search = t.SearchTypes(web_search=t.WebSearch() if "web" in o.grounding else None,
+                               image_search=t.ImageSearch() if "image" in o.grounding else None)
+        tools = [t.Tool(google_search=t.GoogleSearch(search_types=search))]
     return t.GenerateContentConfig(
         response_modalities=["TEXT", "IMAGE"], image_config=image_config, seed=o.seed,
         temperature=o.temperature, should_return_http_response=True if raw else None,
+        thinking_config=thinking, tools=tools,
+        service_tier=t.ServiceTier(o.service_tier) if o.service_tier else None,
     )
+
+
+def wire_extras(options: Options) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(``generationConfig`` additions, top-level request fields) for thinking, grounding and the service tier.
+
+    ``thinkingConfig{thinkingLevel, includeThoughts}`` (the level as the API's upper-case enum),
+    ``tools: [{googleSearch: {searchTypes: {webSearch: {}, imageSearch: {}}}}]`` and ``serviceTier``, as
+    google-genai sends them (https://ai.google.dev/api/generate-content#ThinkingConfig,
+    https://ai.google.dev/gemini-api/docs/image-generation, https://ai.google.dev/gemini-api/docs/optimization).
+
+    >>> wire_extras(Options(thinking_level="high", grounding=("web",), service_tier="flex"))
+    ({'thinkingConfig': {'thinkingLevel': 'HIGH'}}, {'tools': [{'googleSearch': {'searchTypes': {'webSearch': {}}}}], 'serviceTier': 'flex'})
+    """
+    gen: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    thinking: dict[str, Any] = {}
+    if options.thinking_level is not None:
+        thinking["thinkingLevel"] = options.thinking_level.upper()
+    if options.include_thoughts is not None:
+        thinking["includeThoughts"] = options.include_thoughts
+    if thinking:
+        gen["thinkingConfig"] = thinking
+    if options.grounding:
+        top["tools"] = [{"googleSearch": {"searchTypes": {f"{kind}Search": {} for kind in options.grounding}}}]
+    if options.service_tier is not None:
+        top["serviceTier"] = options.service_tier
+    return gen, top
 
 
 def request_json(request: Request, *, vertex: bool = False) -> dict[str, Any]:
@@ -159,7 +203,9 @@ def request_json(request: Request, *, vertex: bool = False) -> dict[str, Any]:
         gen["seed"] = o.seed
     if o.temperature is not None:
         gen["temperature"] = o.temperature
-    return {"contents": contents, "generationConfig": gen}
+    more_gen, top = wire_extras(o)
+    gen.update(more_gen)
+    return {"contents": contents, "generationConfig": gen, **top}
 
 
 # -- response -------------------------------------------------------------------------------------------------
@@ -231,10 +277,10 @@ def parse_response(body: dict[str, Any], *, provider: str = "gemini") -> Reply:
     is refused (:class:`~toolkit.backends.base.MalformedReplyError`, naming ``provider``) before any of it is
     decoded. Other odd shapes raise what reading them raises; the Engine reports those as malformed replies.
 
-    The image is the LAST non-thought ``inlineData`` part: thinking models send interim thought images,
-    and "the last image within Thinking is also the final rendered image"
-    (https://ai.google.dev/gemini-api/docs/image-generation). The MIME type is read, never
-    assumed. The model turn keeps every part exactly as received, thought signatures included, for replay in
+    The images are every non-thought ``inlineData`` part, in order (an answer may interleave several images
+    with text: https://ai.google.dev/gemini-api/docs/image-generation). Interim ``thought: true`` images are
+    not answers: they stay in the model turn only (``Result.thought_images``). The MIME type is read, never
+    assumed. ``groundingMetadata`` is read by :func:`parse_grounding`. The model turn keeps every part exactly as received, thought signatures included, for replay in
     a chat (https://ai.google.dev/gemini-api/docs/thought-signatures).
     """
     usage = parse_usage(json_field(body, "usageMetadata", "usage_metadata"))
@@ -266,7 +312,7 @@ def parse_response(body: dict[str, Any], *, provider: str = "gemini") -> Reply:
     check_encoded_size(sum(len(d) for d in inline_data if isinstance(d, str)), provider)
     turn_parts: list[TextPart | ImagePart] = []
     texts: list[str] = []
-    final: ReplyImage | None = None
+    finals: list[ReplyImage] = []
     for part in parts:
         thought = bool(json_field(part, "thought"))
         sig_text = json_field(part, "thoughtSignature", "thought_signature")
@@ -279,12 +325,12 @@ def parse_response(body: dict[str, Any], *, provider: str = "gemini") -> Reply:
             image_part = ImagePart.from_bytes(data, mime, thought=thought, thought_signature=sig)
             turn_parts.append(image_part)
             if not thought and mime.startswith("image/"):
-                final = ReplyImage(data, mime, image_part.sha256)
+                finals.append(ReplyImage(data, mime, image_part.sha256))
         elif text is not None:
             turn_parts.append(TextPart(text, thought=thought, thought_signature=sig))
             if not thought:
                 texts.append(text)
-    images = [final] if final else []
+    images = finals
     status = classify(finish, None, bool(images))
     reason = None
     if finish and finish != "STOP":
@@ -295,7 +341,49 @@ def parse_response(body: dict[str, Any], *, provider: str = "gemini") -> Reply:
         status=status, images=images, text="".join(texts), reason=reason, usage=usage,
         response_id=response_id, model_version=model_version,
         model_turn=Turn("model", tuple(turn_parts)) if turn_parts else None, extra=extra,
+        grounding=parse_grounding(json_field(cand, "groundingMetadata", "grounding_metadata")),
     )
+
+
+def _strings(values: Any) -> list[str]:
+    return [v for v in values or [] if isinstance(v, str) and v.strip()] if isinstance(values, list) else []
+
+
+def parse_grounding(meta: Any) -> dict[str, Any] | None:
+    """A candidate's ``groundingMetadata`` (https://ai.google.dev/api/generate-content#GroundingMetadata) -> the
+    toolkit's grounding dict, or None when there is none.
+
+    ``web_search_queries`` and ``image_search_queries`` (empty strings dropped), ``queries`` (how many were
+    run: what search grounding bills), ``sources`` (``{"kind": "web" | "image", "title", "uri"}`` from
+    ``groundingChunks[].web`` / ``.image``, an image's picture in ``image_uri``) and ``search_entry_point`` (the
+    ``searchEntryPoint.renderedContent`` HTML, kept as sent: show it only sandboxed).
+
+    >>> g = parse_grounding({"webSearchQueries": ["", "weather paris"], "groundingChunks": [
+    ...     {"web": {"title": "example.org", "uri": "https://example.org/a"}}]})
+    >>> g["queries"], g["sources"][0]["uri"]
+    (1, 'https://example.org/a')
+    """
+    if not isinstance(meta, dict) or not meta:
+        return None
+    web = _strings(json_field(meta, "webSearchQueries", "web_search_queries"))
+    image = _strings(json_field(meta, "imageSearchQueries", "image_search_queries"))
+    sources: list[dict[str, str]] = []
+    for chunk in json_field(meta, "groundingChunks", "grounding_chunks") or []:
+        for kind in ("web", "image"):
+            src = json_field(chunk, kind)
+            if not isinstance(src, dict):
+                continue
+            uri = json_field(src, "uri") if kind == "web" else json_field(src, "sourceUri", "source_uri")
+            entry = {"kind": kind, "title": str(json_field(src, "title") or json_field(src, "domain") or ""),
+                     "uri": str(uri or "")}
+            picture = json_field(src, "imageUri", "image_uri") if kind == "image" else None
+            if picture:
+                entry["image_uri"] = str(picture)
+            sources.append(entry)
+    entry_point = json_field(json_field(meta, "searchEntryPoint", "search_entry_point") or {},
+                             "renderedContent", "rendered_content")
+    return {"web_search_queries": web, "image_search_queries": image, "queries": len(web) + len(image),
+            "sources": sources, "search_entry_point": entry_point if isinstance(entry_point, str) else None}
 
 
 # -- streaming ------------------------------------------------------------------------------------------------
@@ -379,7 +467,8 @@ def gemini_hint(code: int | None, status: str | None, message: str, model: str |
         info = registry.lookup(model) if model else None
         extra = ""
         if info is not None and info.successor:
-            extra = f" {info.id} was listed to shut down on {info.shutdown}; use {info.successor!r}."
+            when = f"was listed to shut down on {info.shutdown}" if info.shutdown else "may have been retired"
+            extra = f" {info.id} {when}; its successor is {info.successor!r}: pass model={info.successor!r}."
         return (f"the model id is not available on this API/version.{extra} studio.models() lists the image "
                 f"models your key can use.")
     if code == 429:

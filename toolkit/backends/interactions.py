@@ -50,7 +50,14 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, MalformedReplyError, ModelNotFoundError, ProviderError, RequestWithdrawn
+from ..errors import (
+    ConfigError,
+    MalformedReplyError,
+    ModelNotFoundError,
+    OptionError,
+    ProviderError,
+    RequestWithdrawn,
+)
 from ..request import ImagePart, Request, TextPart, Turn
 from ..secrets import Secret, scrub
 from .base import Reply, ReplyImage, check_encoded_size
@@ -160,6 +167,11 @@ def interactions_api_version(api_version: str | None) -> str:
     return SDK_DEFAULT_VERSION
 
 
+#: Options of ``generate_content`` that chats over Interactions do not send (refused by
+#: :meth:`InteractionsBackend.check_request`): thinking, search grounding and the service tier.
+UNCARRIED_OPTIONS = ("thinking_level", "include_thoughts", "grounding", "service_tier")
+
+
 class InteractionsBackend:
     """Chat turns over ``client.aio.interactions`` (google-genai), with the SDK's own retries off.
 
@@ -222,6 +234,16 @@ class InteractionsBackend:
 
     def list_models(self) -> list[str]:
         return []  # model listing stays on the Gemini backend (models.list is not part of Interactions)
+
+    def check_request(self, request: Request) -> None:
+        """Refuse, before anything is sent, options this transport does not carry (:data:`UNCARRIED_OPTIONS`):
+        the Engine calls it for every request of a chat turn sent through it."""
+        for name in UNCARRIED_OPTIONS:
+            if getattr(request.options, name, None) is not None:
+                raise OptionError(
+                    f"{name} is not carried by chats over the Interactions API in this version. Start the chat "
+                    f"with studio.chat(gemini_api='generate_content') (the history is replayed through "
+                    f"generate_content, which carries it), or use studio.generate / studio.edit.")
 
     # -- calls ------------------------------------------------------------------------------------------
     async def generate(self, request: Request) -> Reply:

@@ -24,6 +24,7 @@ from .. import registry, simulator
 from ..errors import ProviderError
 from ..request import ImagePart, Request, TextPart, Turn
 from .base import BatchStatus, Reply, ReplyImage, classify
+from .registry import BASE_OPTIONS
 
 
 @dataclass
@@ -53,6 +54,9 @@ class OfflineBackend:
 
     kind: ClassVar[str] = "offline"
     spends_money: ClassVar[bool] = False
+    #: The options it takes (its ``BackendSpec.options``): the image options, plus thinking (simulated, and
+    #: labelled so). Search grounding and service tiers are refused: nothing is searched or billed here.
+    options: ClassVar[frozenset[str]] = BASE_OPTIONS | {"thinking_level", "include_thoughts"}
 
     def __init__(self, latency_s: float = 0.0) -> None:
         self.latency_s = float(latency_s)
@@ -94,7 +98,8 @@ class OfflineBackend:
         )
         image_parts = [ImagePart.from_bytes(img.data, img.mime) for img in out.images]
         images = [ReplyImage(p.data, p.mime, p.sha256) for p in image_parts]
-        parts: list[TextPart | ImagePart] = [TextPart(out.text)] if out.text else []
+        parts: list[TextPart | ImagePart] = simulated_thoughts(request, image_parts) if opts.include_thoughts else []
+        parts += [TextPart(out.text)] if out.text else []
         parts += image_parts
         reason = out.block_reason or (out.finish_reason if out.finish_reason not in ("STOP", "") else None)
         if reason and out.message:
@@ -179,6 +184,35 @@ class OfflineBackend:
 
     def __repr__(self) -> str:
         return f"OfflineBackend(latency_s={self.latency_s})"
+
+
+#: The first line of every simulated thought: the simulator does not think, and says so.
+SIMULATED_THOUGHT = "[Simulated by the offline simulator: no model thought this.]"
+
+
+def simulated_thoughts(request: Request, images: list[ImagePart]) -> list[TextPart | ImagePart]:
+    """Thought parts for ``include_thoughts=True`` offline: a deterministic, labelled text and, when the answer
+    has an image, a small copy of it standing for the interim "draft" a thinking model shows.
+
+    >>> from toolkit.request import Options
+    >>> req = Request("offline", "gemini-3.1-flash-image", (Turn("user", (TextPart("a kite"),)),),
+    ...               Options(thinking_level="high", include_thoughts=True))
+    >>> simulated_thoughts(req, [])[0].text.splitlines()[0] == SIMULATED_THOUGHT
+    True
+    """
+    level = request.options.thinking_level or "the model's default"
+    subject = " ".join(request.prompt.split())[:80] or "the request"
+    text = (f"{SIMULATED_THOUGHT}\nA thinking model (level: {level}) would plan {subject!r} here: composition, "
+            f"palette, then a draft it refines into the final image.")
+    parts: list[TextPart | ImagePart] = [TextPart(text, thought=True)]
+    if images:
+        with Image.open(io.BytesIO(images[0].data)) as img:
+            draft = img.convert("RGB")
+            draft.thumbnail((256, 256))
+            buf = io.BytesIO()
+            draft.save(buf, "PNG")
+        parts.append(ImagePart.from_bytes(buf.getvalue(), "image/png", thought=True))
+    return parts
 
 
 def forget_batch_job(job_name: str) -> bool:

@@ -142,7 +142,8 @@ class BackendSpec:
         """Refuse, before sending, an option this backend does not take (naming the backends that do)."""
         for name in options.set_names():
             if name not in self.options:
-                takers = [s for s in specs() if name in s.options]
+                # the Gemini API first: it carries every option but Vertex's own
+                takers = sorted((s for s in specs() if name in s.options), key=lambda s: s.name != "gemini")
                 labels = " or ".join(s.label for s in takers) or "no backend's"
                 use = f"use Studio(backend={takers[0].name!r})" if takers else "drop it"
                 raise OptionError(f"{name} is a {labels} option: {use} or leave it unset ({self.label} has no "

@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..errors import ConfigError, ProviderError
+from ..options import OPTION_NAMES
 from ..request import Options, Request
 from ..secrets import Secret, scrub
 from .gemini import GenerateContentBackend, check_base_url, env_api_key
@@ -206,6 +207,10 @@ class VertexBackend(GenerateContentBackend):
     """
 
     kind: ClassVar[str] = "vertex"
+    #: The options it carries (its ``BackendSpec.options``): all but ``service_tier``. Vertex AI's flex and
+    #: priority traffic is chosen differently (a request header and the global endpoint, with its own
+    #: prices), which this backend does not send; it refuses the option rather than bill at the wrong price.
+    options: ClassVar[frozenset[str]] = frozenset(OPTION_NAMES) - {"service_tier"}
 
     def __init__(
         self,

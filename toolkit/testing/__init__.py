@@ -20,8 +20,8 @@ shortcut such as ``"503"`` or ``"blocked"``, or an HTTP code), and read what was
 2 True
 
 Modules: :mod:`.base` (Outcome, Recorded, the script), :mod:`.loopback` (the HTTP server),
-:mod:`.gemini` with :mod:`.gemini_wire`, :mod:`.gemini_answers`, :mod:`.gemini_batch` and
-:mod:`.gemini_vertex`, :mod:`.interactions`, :mod:`.openrouter`, :mod:`.fal`.
+:mod:`.gemini` with :mod:`.gemini_wire`, :mod:`.gemini_answers`, :mod:`.gemini_grounding`,
+:mod:`.gemini_batch` and :mod:`.gemini_vertex`, :mod:`.interactions`, :mod:`.openrouter`, :mod:`.fal`.
 """
 
 from __future__ import annotations

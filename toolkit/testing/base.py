@@ -46,7 +46,7 @@ DEFAULT_RETRY_DELAY = "0.05s"  # short on purpose: retry loops in tests should n
 #: Every outcome kind some fake knows. Each fake narrows this to its own ``KINDS``.
 KINDS = frozenset({
     "ok", "blocked", "finish", "no_image", "text_only", "error", "drop", "stall", "html", "malformed",
-    "many_images", "thoughts_with_interim_images", "failed", "incomplete", "junk_image", "raw",
+    "many_images", "interleaved", "thoughts_with_interim_images", "failed", "incomplete", "junk_image", "raw",
 })
 
 #: Gemini finish / block reasons that mean "refused for safety" (OpenRouter and fal map them to refusals).
@@ -73,8 +73,8 @@ class Outcome:
     ----------
     kind : str
         ``ok``, ``blocked``, ``finish``, ``no_image``, ``text_only``, ``error``, ``drop``, ``stall``,
-        ``html``, ``malformed``, ``many_images``, ``thoughts_with_interim_images``, ``junk_image``, ``raw``
-        (Gemini); ``failed``, ``incomplete`` (Interactions).
+        ``html``, ``malformed``, ``many_images``, ``interleaved``, ``thoughts_with_interim_images``,
+        ``junk_image``, ``raw`` (Gemini); ``failed``, ``incomplete`` (Interactions).
     code, status : int, str or None
         HTTP code of an ``error`` or ``html`` answer; Gemini's ``google.rpc.Code`` name of an ``error``.
     message : str or None
@@ -92,7 +92,7 @@ class Outcome:
     seconds : float
         How long a ``stall`` sleeps before answering normally.
     count : int
-        Number of final images of ``many_images``; number of junk bytes of ``junk_image``.
+        Number of final images of ``many_images`` and ``interleaved``; number of junk bytes of ``junk_image``.
     body : object
         ``raw``: the HTTP 200 body, as a JSON-ready object (or bytes, sent as they are).
     mid_stream : bool
@@ -232,6 +232,14 @@ class Outcome:
         return cls("many_images", count=int(k))
 
     @classmethod
+    def interleaved(cls, k: int = 3) -> Outcome:
+        """Gemini: answer with ``k`` final images interleaved with text (text, image, text, image, ...), each
+        image billed: the shape of a "show me how, with images" answer."""
+        if k < 1:
+            raise ValueError("interleaved needs k >= 1.")
+        return cls("interleaved", count=int(k))
+
+    @classmethod
     def thoughts_with_interim_images(cls) -> Outcome:
         """Gemini: thought parts including an interim ``thought: true`` image, then the final image."""
         return cls("thoughts_with_interim_images")
@@ -265,8 +273,8 @@ class Outcome:
         """An :class:`Outcome` from a shortcut, an HTTP code (``"429"`` or ``503``) or an Outcome.
 
         ``shortcuts`` maps lower-case names to outcomes (a fake's ``SHORTCUTS``); the default
-        :data:`SHORTCUTS` has every kind that needs no argument (``many_images`` draws 3) and the Gemini
-        finish reasons (``image_safety``, ``image_prohibited_content``, ``prohibited_content``,
+        :data:`SHORTCUTS` has every kind that needs no argument (``many_images`` and ``interleaved`` draw 3)
+        and the Gemini finish reasons (``image_safety``, ``image_prohibited_content``, ``prohibited_content``,
         ``image_recitation``, ``image_other``). Names are case-insensitive.
         """
         if isinstance(spec, Outcome):
@@ -289,7 +297,7 @@ class Outcome:
 SHORTCUTS: Mapping[str, Outcome] = {
     "ok": Outcome.ok(), "blocked": Outcome.blocked(), "no_image": Outcome.no_image(),
     "text_only": Outcome.text_only(), "drop": Outcome.drop(), "html": Outcome.html(),
-    "malformed": Outcome.malformed(), "many_images": Outcome.many_images(),
+    "malformed": Outcome.malformed(), "many_images": Outcome.many_images(), "interleaved": Outcome.interleaved(),
     "thoughts_with_interim_images": Outcome.thoughts_with_interim_images(),
     "failed": Outcome.failed(), "incomplete": Outcome.incomplete(),
     **{r.lower(): Outcome.finish(r) for r in ("IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "PROHIBITED_CONTENT",

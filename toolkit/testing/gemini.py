@@ -11,7 +11,7 @@ Files API (:mod:`.gemini_batch`), and the Interactions API (:mod:`.interactions`
 Wire facts follow https://ai.google.dev/gemini-api/docs/image-generation (requests, responses, streaming,
 thought signatures), https://ai.google.dev/gemini-api/docs/generate-content/api-errors (errors) and
 https://ai.google.dev/gemini-api/docs/batch-api (batch). Request parsing lives in :mod:`.gemini_wire`,
-answer building in :mod:`.gemini_answers`.
+answer building in :mod:`.gemini_answers`, search grounding and image sequences in :mod:`.gemini_grounding`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from .gemini_answers import (
     stream_events,
 )
 from .gemini_batch import INLINE_BATCH_LIMIT_BYTES, BatchApi, FakeBatch, FakeFile
+from .gemini_structured import is_structured, structured_answer
 from .gemini_vertex import VERTEX_ROUTE, check_vertex_auth, models_reply, token_reply, vertex_action
 from .gemini_wire import (
     CALL_METHODS,
@@ -211,6 +212,9 @@ class _Handler(LoopbackHandler):
         if kind == "stall":
             time.sleep(outcome.seconds)
 
+        if not stream and vertex_path is None and is_structured(model, body):  # a judge's text model: JSON out
+            self._send_json(200, structured_answer(version, model, body, outcome, number))
+            return
         req = parse_generate(fake.today, version, model, action, body, vertex_path)
         ans = build_answer(req, outcome, number, fake._static())
         if not stream:
@@ -266,7 +270,8 @@ class FakeGeminiServer(LoopbackFake):
     Runs in a background thread (``ThreadingHTTPServer``, one daemon thread per connection, HTTP/1.1
     keep-alive), so a client's connection pool is reused and concurrent calls really overlap. Script what
     the next calls get (:meth:`enqueue`, with :class:`~toolkit.testing.Outcome` or shortcuts such as
-    ``"503"``, ``"image_safety"``, ``"many_images"``), inject faults at random (``faults=``), and read back
+    ``"503"``, ``"image_safety"``, ``"many_images"``, ``"interleaved"``), inject faults at random (``faults=``),
+    and read back
     what was sent (:attr:`requests`, :class:`~toolkit.testing.Recorded`).
 
     Parameters
@@ -331,6 +336,24 @@ class FakeGeminiServer(LoopbackFake):
       call in arrival order, valid or not; HTTP-level ones fail the call before validation. Calls
       refused for their API key are counted in :attr:`call_count` but take no outcome.
       ``Outcome.no_image()`` is ``finishReason: NO_IMAGE`` here.
+    * Thinking models send thought parts only when ``thinkingConfig.includeThoughts`` is true (or an
+      ``Outcome.thoughts_with_interim_images()`` is scripted): a thought text, an interim ``thought: true``
+      image (not billed) and a second thought text, before the answer. ``thoughtsTokenCount`` is reported
+      either way. ``thinkingLevel`` must be one the registry lists for the model (``thinking_levels``); on a
+      model without levels it gets the real "Thinking level is not supported for this model." 400.
+    * A ``googleSearch`` tool (``searchTypes``: web and/or image) adds a deterministic ``groundingMetadata``
+      whose sources are on example.com/.org/.net (:mod:`toolkit.testing.gemini_grounding`). A model whose
+      registry ``grounding`` is empty gets the real "Search Grounding is not supported." 400; image search
+      on a web-only model is a 400 too. Image-only output with web grounding (3 Pro) returns no image
+      (``NO_IMAGE``), as the image-generation docs say; models with image search draw in image-only mode.
+    * A prompt that plainly asks for a sequence ("with images", "step by step", "a 5 part story with 5
+      images") gets that many images (3 by default, 8 at most) interleaved with text; so does
+      ``Outcome.interleaved(k)``. ``Outcome.many_images(k)`` keeps its k images after one text.
+    * ``usageMetadata.serviceTier`` echoes the request's top-level ``serviceTier`` (``"standard"`` when
+      absent); a tier the registry does not list for the model (``service_tiers``) is a 400.
+    * ``imageSize`` on 2.5 Flash Image (which has no sizes) is accepted and ignored, as the real API
+      did; ``"512px"`` is read as ``"512"``. An edit the simulator cannot do answers with the input image
+      under a "NOT SIMULATED" banner (the simulator's own), never with an empty reply.
     * Model ids must be canonical (``gemini-3.1-flash-image``): toolkit aliases such as
       ``nano-banana-2`` are not Google names and get the real 404.
     * ``promptTokensDetails`` lists IMAGE only when the prompt had images (the real API omits zero

@@ -24,6 +24,7 @@ from typing import Any
 from .. import registry
 from ..registry import ModelInfo
 from .base import DEFAULT_RETRY_DELAY, Outcome, text_tokens
+from .gemini_grounding import grounding_metadata, sequence_length, step_text
 from .gemini_wire import GENERATION_METHODS, STATUS_BY_CODE, TROUBLESHOOTING, ApiError, GenRequest
 
 __all__ = [
@@ -92,6 +93,8 @@ class Answer:
     stream_error: ApiError | None = None
     vertex: bool = False  # Vertex AI surface: trafficType, createTime, blockReasonMessage
     create_time: str = ""
+    grounding: dict[str, Any] | None = None  # the candidate's groundingMetadata (grounded requests)
+    service_tier: str = "standard"  # echoed as usageMetadata.serviceTier (Gemini API surface)
 
 
 def rfc3339(t: float) -> str:
@@ -126,7 +129,7 @@ def build_answer(req: GenRequest, outcome: Outcome, number: int, static: StaticI
     """The answer to a valid request under a content outcome (``number`` makes the response id unique)."""
     info = req.model
     ans = Answer(model=info, response_id=_response_id(req.digest, number), vertex=req.vertex,
-                 create_time=rfc3339(time.time()) if req.vertex else "")
+                 create_time=rfc3339(time.time()) if req.vertex else "", service_tier=req.service_tier)
     ans.prompt_text_tokens = text_tokens(req.prompt)
     ans.prompt_image_tokens = req.input_image_count * info.input_image_tokens
     if info.thinking:
@@ -142,19 +145,31 @@ def build_answer(req: GenRequest, outcome: Outcome, number: int, static: StaticI
     if kind == "error":  # only mid-stream errors get this far
         ans.stream_error = error_for(outcome, info.id, req.version, vertex=req.vertex)
 
-    thoughts: list[dict[str, Any]] = [{"text": _thought_text(req.prompt), "thought": True}] if info.thinking else []
-    text = ""
+    # Thought parts come back only when asked for (thinkingConfig.includeThoughts) or scripted; the model
+    # thinks (and bills thoughtsTokenCount) either way.
+    scripted_thoughts = kind == "thoughts_with_interim_images"
+    show_thoughts = info.thinking and (req.include_thoughts or scripted_thoughts)
+    thoughts: list[dict[str, Any]] = [{"text": _thought_text(req.prompt), "thought": True}] if show_thoughts else []
+    texts: list[str] = []
     finals: list[tuple[str, str]] = []  # (base64, mime)
+    no_image = bool(req.grounding) and not req.text_out and "image" not in info.grounding
     if kind == "text_only":
-        text = outcome.text or ""
+        texts = [outcome.text or ""]
+    elif no_image:
+        # Image-only output with web grounding returns no image (image-generation docs); models with image
+        # search (3.1 Flash, 2.1) draw in image-only mode, as the docs' image-search example shows.
+        ans.finish_reason = "NO_IMAGE"
     else:
-        n_final = outcome.count if kind == "many_images" else 1
-        n_render = n_final + (1 if kind == "thoughts_with_interim_images" else 0)
-        rendered = _render_images(req, n_render, ans, static)
+        if kind in ("many_images", "interleaved"):
+            n_final = outcome.count
+        else:
+            n_final = sequence_length(req.prompt) if req.image_out else 1
+        interim_image = show_thoughts and (scripted_thoughts or req.image_out)
+        rendered = _render_images(req, n_final + (1 if interim_image else 0), ans, static)
         if rendered is None:  # the simulator refused or blocked; ans already says so
             return ans
         text, images = rendered
-        if kind == "thoughts_with_interim_images":
+        if interim_image:
             interim, images = images[-1], images[:-1]
             thoughts.append(_image_part(interim[0], interim[1], thought=True))
             thoughts.append({"text": _thought_text(req.prompt, 1), "thought": True})
@@ -164,17 +179,29 @@ def build_answer(req: GenRequest, outcome: Outcome, number: int, static: StaticI
             finals = [(base64.b64encode(junk).decode("ascii"), "image/png") for _ in finals]
         if not req.image_out and not text:
             text = "Here is a description instead of an image, as only TEXT output was requested."
+        interleave = kind == "interleaved" or (kind != "many_images" and len(finals) > 1)
+        if interleave and req.text_out:
+            texts = [step_text(k, len(finals), text) for k in range(1, len(finals) + 1)]
+        else:
+            texts = [text]
     if not req.text_out and finals:
-        text = ""
-    ans.out_text_tokens = text_tokens(text)
+        texts = []
+    texts = [t for t in texts if t]
+    ans.out_text_tokens = text_tokens(" ".join(texts))
     ans.out_image_tokens = len(finals) * info.output_image_tokens(req.image_size)
     parts = list(thoughts)
-    if text:
-        parts.append({"text": text})
-    parts.extend(_image_part(b64, mime) for b64, mime in finals)
+    if len(texts) > 1:  # interleaved: text, image, text, image, ...
+        for t, (b64, mime) in zip(texts, finals, strict=True):
+            parts.extend(({"text": t}, _image_part(b64, mime)))
+    else:
+        parts.extend({"text": t} for t in texts)
+        parts.extend(_image_part(b64, mime) for b64, mime in finals)
     if info.thinking:
         _sign(parts, ans.response_id)
     ans.parts = parts
+    if req.grounding:
+        first_text = next((p["text"] for p in parts if "text" in p and not p.get("thought")), "")
+        ans.grounding = grounding_metadata(req.prompt, req.grounding, first_text)
     return ans
 
 
@@ -288,6 +315,8 @@ def _usage(ans: Answer, *, cand_text: int | None = None, final: bool = True) -> 
         usage["thoughtsTokenCount"] = ans.thoughts_tokens
     if ans.vertex:
         usage["trafficType"] = "ON_DEMAND"
+    else:  # the Gemini API echoes the tier the call was served at (observed: "serviceTier": "standard")
+        usage["serviceTier"] = ans.service_tier
     return usage
 
 
@@ -310,6 +339,8 @@ def _envelope(ans: Answer, parts: list[dict[str, Any]] | None, *, finish: bool,
         candidate["finishReason"] = ans.finish_reason
         if ans.finish_message:
             candidate["finishMessage"] = ans.finish_message
+        if ans.grounding is not None:
+            candidate["groundingMetadata"] = ans.grounding
     candidate["index"] = 0
     return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": ans.model.id, **extra,
             "responseId": ans.response_id}
@@ -321,21 +352,26 @@ def response_json(ans: Answer) -> dict[str, Any]:
 
 
 def stream_events(ans: Answer) -> Iterator[dict[str, Any]]:
-    """The answer as SSE chunks: thoughts, then text deltas, then the images with finishReason."""
+    """The answer as SSE chunks, in part order: thoughts, text deltas, images (the last chunk, with
+    finishReason and any groundingMetadata, holds the final images); interleaved answers alternate."""
     if ans.block_reason or not ans.parts:
         yield response_json(ans)
         return
     events: list[list[dict[str, Any]]] = []
-    finals: list[dict[str, Any]] = []
+    image_run = False  # consecutive final images travel in one chunk (the last one with finishReason)
     for part in ans.parts:
         if part.get("thought"):
             events.append([part])
+            image_run = False
         elif "text" in part:
             events.extend([d] for d in _deltas(part))
+            image_run = False
+        elif image_run:
+            events[-1].append(part)
         else:
-            finals.append(part)
-    if not finals:
-        finals = events.pop()
+            events.append([part])
+            image_run = True
+    finals = events.pop()
     if ans.stream_error is not None:
         # A couple of events, then the error: what a mid-stream failure looks like on the wire.
         for chunk in events[:2]:

@@ -315,6 +315,18 @@ class GenRequest:
     prominent_people: str | None = None
     output_mime: str | None = None
     output_quality: int | None = None
+    include_thoughts: bool = False
+    thinking_level: str | None = None
+    #: Search types of a ``googleSearch`` tool (``("web",)``, ``("image",)``, both), empty without one.
+    grounding: tuple[str, ...] = ()
+    #: The request's top-level ``serviceTier`` (lower case), ``"standard"`` when absent.
+    service_tier: str = "standard"
+
+
+#: Every ``imageSize`` value the API knows; 2.5 Flash Image accepts these and ignores them.
+_KNOWN_IMAGE_SIZES = frozenset({"512", "1K", "2K", "4K"})
+_THINKING_LEVELS = frozenset({"MINIMAL", "LOW", "MEDIUM", "HIGH", "XHIGH", "THINKING_LEVEL_UNSPECIFIED"})
+_SERVICE_TIERS = frozenset({"unspecified", "standard", "flex", "priority"})
 
 
 def parse_generate(today: dt.date | None, version: str, model_id: str, method: str, body: Any,
@@ -357,16 +369,26 @@ def parse_generate(today: dt.date | None, version: str, model_id: str, method: s
         raise ApiError(400, "Invalid JSON payload received. 'image_config' must be an object.")
     aspect_ratio = get(image_config, "aspectRatio")
     image_size = get(image_config, "imageSize")
+    if image_size == "512px":  # the spelling Google's cookbook (and much public code) sends for 512
+        image_size = "512"
     if aspect_ratio is not None and aspect_ratio not in info.aspect_ratios:
         raise ApiError(400, f"Unsupported aspect ratio {aspect_ratio!r} for models/{info.id}. "
                             f"Supported aspect ratios: {', '.join(info.aspect_ratios)}.")
     if image_size is not None:
         if not info.image_sizes:
-            raise ApiError(400, f"imageSize is not supported for models/{info.id}.")
-        if image_size not in info.image_sizes:
+            # 2.5 Flash Image accepts a size and ignores it: Google's cookbook's saved run of
+            # gemini-2.5-flash-image with image_size="1K" shows a 1152x896 (its fixed 5:4) output.
+            if image_size not in _KNOWN_IMAGE_SIZES:
+                raise ApiError(400, f"Unsupported image size {image_size!r}. Use one of 512, 1K, 2K, 4K "
+                                    "(with an uppercase K).")
+            image_size = None
+        elif image_size not in info.image_sizes:
             raise ApiError(400, f"Unsupported image size {image_size!r} for models/{info.id}. "
                                 f"Supported image sizes: {', '.join(info.image_sizes)}.")
     vertex_options = _vertex_image_options(image_config, version, vertex_path is not None)
+    include_thoughts, thinking_level = _thinking(gen, info, version)
+    grounding = _grounding(get(body, "tools"), info)
+    service_tier = _service_tier(get(body, "serviceTier"), info, version)
 
     decoded = decode_and_check_history(contents, info)
 
@@ -394,7 +416,70 @@ def parse_generate(today: dt.date | None, version: str, model_id: str, method: s
         model=info, version=version, digest=digest, prompt=prompt, images=images, aspect_ratio=aspect_ratio,
         image_size=image_size, seed=seed, text_out=text_out, image_out=image_out,
         input_image_count=n_inputs or len(images), vertex=vertex_path is not None, **vertex_options,
+        include_thoughts=include_thoughts, thinking_level=thinking_level, grounding=grounding,
+        service_tier=service_tier,
     )
+
+
+def _thinking(gen: Mapping[str, Any], info: ModelInfo, version: str) -> tuple[bool, str | None]:
+    """``(includeThoughts, thinkingLevel)`` of ``thinkingConfig``: a level on a model without levels gets the
+    real 400; one the model does not list (``minimal`` on 3 Pro) the fake's own 400 naming those it takes."""
+    config = get(gen, "thinkingConfig")
+    if not isinstance(config, Mapping):
+        if config is not None:
+            raise ApiError(400, "Invalid JSON payload received. 'thinking_config' must be an object.")
+        return False, None
+    level = get(config, "thinkingLevel")
+    name = None if level is None else str(level).upper()
+    if name is not None and name not in _THINKING_LEVELS:
+        raise ApiError(400, f"Invalid value at 'generation_config.thinking_config.thinking_level' (type.googleapis"
+                            f".com/google.ai.generativelanguage.{version}.ThinkingConfig.ThinkingLevel), \"{level}\"")
+    if name is not None and name != "THINKING_LEVEL_UNSPECIFIED":
+        if not info.thinking_levels:
+            raise ApiError(400, "Thinking level is not supported for this model.")
+        if name.lower() not in info.thinking_levels:
+            raise ApiError(400, f"Thinking level {name} is not supported for models/{info.id}. Supported levels: "
+                                f"{', '.join(v.upper() for v in info.thinking_levels)}.")
+        return get(config, "includeThoughts") is True, name.lower()
+    return get(config, "includeThoughts") is True, None
+
+
+def _grounding(tools: Any, info: ModelInfo) -> tuple[str, ...]:
+    """The search types of a ``googleSearch`` tool (``{}`` is web; ``searchTypes`` names ``webSearch`` and/or
+    ``imageSearch``). A model with no grounding gets the real "Search Grounding is not supported." (quoted in
+    googleapis/go-genai#429); image search on a web-only model is the fake's own 400."""
+    if not isinstance(tools, list):
+        if tools is not None:
+            raise ApiError(400, "Invalid value at 'tools', expected a list.")
+        return ()
+    found: set[str] = set()
+    for tool in tools:
+        if get(tool, "googleSearchRetrieval") is not None:
+            raise ApiError(400, "Unable to submit request because Please use google_search field instead of "
+                                "google_search_retrieval field.")
+        search = get(tool, "googleSearch")
+        if search is not None:
+            kinds = get(search, "searchTypes")
+            named = {t for t, key in (("web", "webSearch"), ("image", "imageSearch")) if get(kinds, key) is not None}
+            found |= named or {"web"}
+    if found and not info.grounding:
+        raise ApiError(400, "Search Grounding is not supported.")
+    if "image" in found and "image" not in info.grounding:
+        raise ApiError(400, f"Image search is not supported for models/{info.id}; use web search only.")
+    return tuple(t for t in ("web", "image") if t in found)
+
+
+def _service_tier(value: Any, info: ModelInfo, version: str) -> str:
+    """The request's ``serviceTier`` (``flex``, ``priority``, ``standard``), checked against the registry."""
+    tier = "standard" if value is None else str(value).lower().removeprefix("service_tier_")
+    if tier not in _SERVICE_TIERS:
+        raise ApiError(400, f"Invalid value at 'service_tier' (type.googleapis.com/google.ai.generativelanguage."
+                            f"{version}.ServiceTier), \"{value}\"")
+    tier = "standard" if tier == "unspecified" else tier
+    if tier not in info.service_tiers:
+        raise ApiError(400, f"Service tier {tier!r} is not supported for models/{info.id}. Supported tiers: "
+                            f"{', '.join(info.service_tiers)}.")
+    return tier
 
 
 def decode_and_check_history(contents: list[Any], info: ModelInfo) -> dict[tuple[int, int], bytes]:

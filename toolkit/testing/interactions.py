@@ -30,6 +30,9 @@ Choices where the real API is undocumented (written here so tests can rely on th
   HTTP error). A ``blocked`` outcome is ``status: "failed"`` whose ``model_output`` step carries a safety error; a
   ``failed`` one carries an internal error; ``incomplete`` carries a token-limit error.
 * Streaming (``stream: true``) and ``background: true`` are refused with 400: the toolkit uses neither.
+* ``service_tier`` (``flex``, ``standard``, ``priority``, ``deferred``) is echoed on the interaction; another
+  value is a 400. ``generation_config.thinking_summaries: "none"`` leaves the thought step's summary out.
+  Tools (``google_search``) are accepted and ignored: no search steps are acted out.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ __all__ = ["DEFAULT_TTL_S", "FakeInteractions", "generation_seed"]
 
 DEFAULT_TTL_S = 86_400.0  # the free tier's retention; the paid tier keeps 55 days
 
+_SERVICE_TIERS = frozenset({"flex", "standard", "priority", "deferred"})  # the Interactions ServiceTier values
 _SLUGS = {
     400: "invalid_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found", 409: "conflict",
     429: "resource_exhausted", 500: "internal", 503: "unavailable", 504: "deadline_exceeded",
@@ -274,6 +278,11 @@ class FakeInteractions(ScriptedFake):
             raise _Error(400, "FakeGeminiServer implements model interactions only, not agents.")
         info = self._model(body.get("model"))
         aspect_ratio, image_size, text_out = _formats(body, info)
+        tier = body.get("service_tier") or "standard"
+        if tier not in _SERVICE_TIERS:
+            raise _Error(400, f"service_tier must be one of {', '.join(sorted(_SERVICE_TIERS))}, not {tier!r}.")
+        gen = body.get("generation_config")
+        summaries = gen.get("thinking_summaries", "auto") if isinstance(gen, Mapping) else "auto"
         prompt, images, input_content = _parse_input(body.get("input"))
         previous_id = body.get("previous_interaction_id")
         parent: _Stored | None = None
@@ -318,8 +327,10 @@ class FakeInteractions(ScriptedFake):
 
         steps: list[dict[str, Any]] = [{"type": "user_input", "content": input_content}]
         if info.thinking:
-            steps.append({"type": "thought", "signature": _signature(iid, self.signature_bytes),
-                          "summary": [{"type": "text", "text": f"**Planning the edit**\n\nRequest: {prompt[:80]!r}."}]})
+            thought: dict[str, Any] = {"type": "thought", "signature": _signature(iid, self.signature_bytes)}
+            if summaries != "none":  # generation_config.thinking_summaries: "none" keeps the summary out
+                thought["summary"] = [{"type": "text", "text": f"**Planning the edit**\n\nRequest: {prompt[:80]!r}."}]
+            steps.append(thought)
         model_step: dict[str, Any] = {"type": "model_output", "content": out_content}
         if step_error is not None:
             model_step["error"] = step_error
@@ -330,7 +341,7 @@ class FakeInteractions(ScriptedFake):
                 context = (base64.b64decode(c["data"]), c["mime_type"])
         item = _Stored(id=iid, model=info.id, created=now, expires_at=now + self.ttl_s, previous_id=previous_id,
                        steps=steps, status=status, usage=_usage_json(usage, images_in=bool(images)),
-                       context_image=context)
+                       context_image=context, extra={"service_tier": tier})
         if body.get("store", True) is not False:
             with self._store_lock:
                 self._store[iid] = item
@@ -540,7 +551,7 @@ def _interaction_json(item: _Stored, *, include_input: bool) -> dict[str, Any]:
     steps = item.steps if include_input else [s for s in item.steps if s["type"] != "user_input"]
     out: dict[str, Any] = {
         "id": item.id, "status": item.status, "usage": item.usage, "created": _iso(item.created),
-        "updated": _iso(item.created), "service_tier": "standard", "steps": steps, "object": "interaction",
+        "updated": _iso(item.created), "service_tier": item.extra.get("service_tier", "standard"), "steps": steps, "object": "interaction",
         "model": item.model,
     }
     if item.previous_id:

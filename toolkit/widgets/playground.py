@@ -15,12 +15,17 @@ from .logic.cards import card_html, estimate_html
 from .logic.model_options import (
     AUTO,
     MODEL_DEFAULT,
+    OFF,
     aspect_ratio_choices,
+    grounding_choices,
+    grounding_value,
     keep_or_default,
     model_choices,
     model_info,
     option_value,
     size_choices,
+    thinking_choices,
+    tier_choices,
 )
 from .logic.notices import describe_result
 
@@ -116,6 +121,12 @@ class Playground(App):
         self.aspect_ratio = widgets.Dropdown(description="Aspect ratio", style=_WIDE,
                                              layout=widgets.Layout(width="290px"))
         self.image_size = widgets.Dropdown(description="Size", style=_WIDE, layout=widgets.Layout(width="220px"))
+        self.thinking_level = widgets.Dropdown(description="Thinking", style=_WIDE,
+                                               layout=widgets.Layout(width="250px"))
+        self.include_thoughts = widgets.Checkbox(description="Show thoughts", indent=False,
+                                                 layout=widgets.Layout(width="130px"))
+        self.grounding = widgets.Dropdown(description="Search", style=_WIDE, layout=widgets.Layout(width="290px"))
+        self.service_tier = widgets.Dropdown(description="Tier", style=_WIDE, layout=widgets.Layout(width="200px"))
         self.n = widgets.IntSlider(value=1, min=1, max=8, description="Images", style=_WIDE)
         self.upload = ImageUpload(multiple=True, description="Input images")
         self.clear_inputs_button = widgets.Button(description="Clear inputs", icon="times",
@@ -134,7 +145,8 @@ class Playground(App):
         self._update_model_options()
         self.model.observe(self._on_model, "value")
         self.backend.observe(lambda change: self._guard(lambda: self.switch_backend(change["new"])), "value")
-        for w in (self.aspect_ratio, self.image_size, self.n, self.prompt):
+        for w in (self.aspect_ratio, self.image_size, self.n, self.prompt, self.thinking_level, self.grounding,
+                  self.service_tier):
             w.observe(lambda _change: self._update_estimate(), "value")
         self.upload.observe(self._on_upload, "value")
         self.clear_inputs_button.on_click(lambda _b: self.set_inputs([]))
@@ -146,6 +158,8 @@ class Playground(App):
             self.prompt,
             widgets.HBox([self.backend, self.model, self.aspect_ratio, self.image_size],
                          layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.thinking_level, self.include_thoughts, self.grounding, self.service_tier],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
             widgets.HBox([self.n, self.upload, self.clear_inputs_button]),
             self.inputs_view,
             widgets.HBox([self.generate_button, self.stream, self.estimate],
@@ -234,6 +248,14 @@ class Playground(App):
         self.image_size.options = sizes
         self.image_size.value = keep_size
         self.image_size.disabled = not enabled
+        for dropdown, (choices, able) in ((self.thinking_level, thinking_choices(info)),
+                                          (self.grounding, grounding_choices(info)),
+                                          (self.service_tier, tier_choices(info))):
+            keep = keep_or_default(dropdown.value, choices, choices[0][1])
+            dropdown.options = choices
+            dropdown.value = keep
+            dropdown.disabled = not able
+        self.include_thoughts.disabled = not info.thinking_levels and not info.thinking
 
     def _on_upload(self, change: Any) -> None:
         self._take_upload(change, lambda loaded: self.set_inputs([*self.inputs, *loaded]))
@@ -251,9 +273,19 @@ class Playground(App):
                                f"{estimate_html(est, self.studio.backend.kind)}</span>")
 
     def _options(self) -> dict[str, Any]:
-        return {"aspect_ratio": option_value(self.aspect_ratio.value),
-                "image_size": option_value(self.image_size.value), "n": self.n.value,
-                "model": self.model.value}
+        options: dict[str, Any] = {"aspect_ratio": option_value(self.aspect_ratio.value),
+                                   "image_size": option_value(self.image_size.value), "n": self.n.value,
+                                   "model": self.model.value}
+        # the newer options are sent only when set, so a backend that lacks one is not asked for it
+        if self.thinking_level.value not in (OFF, None):
+            options["thinking_level"] = self.thinking_level.value
+        if self.include_thoughts.value and not self.include_thoughts.disabled:
+            options["include_thoughts"] = True
+        if grounding_value(self.grounding.value) is not None:
+            options["grounding"] = grounding_value(self.grounding.value)
+        if self.service_tier.value not in ("standard", None):
+            options["service_tier"] = self.service_tier.value
+        return options
 
     def _add_cards(self, result: Result) -> None:
         count = max(1, len(result.outputs))

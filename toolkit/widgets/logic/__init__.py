@@ -50,12 +50,17 @@ from .meter import MeterStats, backend_badge_html, meter_html, meter_stats
 from .model_options import (
     AUTO,
     MODEL_DEFAULT,
+    OFF,
     aspect_ratio_choices,
+    grounding_choices,
+    grounding_value,
     keep_or_default,
     model_choices,
     model_info,
     option_value,
     size_choices,
+    thinking_choices,
+    tier_choices,
 )
 from .notices import Notice, describe_error, describe_result, notice_html
 from .placement import CUSTOM_POSITION, POSITIONS, fusion_prompt, placement_preview
@@ -80,6 +85,7 @@ __all__ = [
     "CUSTOM_POSITION",
     "DEFAULT_SCENES",
     "MODEL_DEFAULT",
+    "OFF",
     "POSITIONS",
     "PRESETS",
     "SCORE_CAVEAT",
@@ -106,6 +112,8 @@ __all__ = [
     "estimate_html",
     "fit_into",
     "fusion_prompt",
+    "grounding_choices",
+    "grounding_value",
     "hotspot_phrase",
     "images",
     "jpeg_bytes",
@@ -133,7 +141,9 @@ __all__ = [
     "scores_frame",
     "scores_line",
     "size_choices",
+    "thinking_choices",
     "thumbnail",
+    "tier_choices",
     "upload_files",
     "uploads",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import TYPE_CHECKING
 
-from ...result import NO_MATH, Result, thumbnail_data_uri
+from ...result import NO_MATH, Result, grounding_html, thoughts_html, thumbnail_data_uri
 from ...secrets import scrub
 
 if TYPE_CHECKING:
@@ -78,6 +79,9 @@ def card_html(result: Result, index: int = 0, *, thumb_side: int = 256, title: s
         body = (f'<div style="border-left:4px solid {colour};background:#fafafa;padding:6px;'
                 f'font-size:12px;max-height:{thumb_side}px;overflow:auto">'
                 f'<b>{html.escape(result.status)}</b>: {html.escape(_short(detail, 600))}</div>')
+    if index == 0:  # the thoughts and the search sources belong to the whole answer: under its first card
+        with contextlib.suppress(Exception):  # a display never raises: the card shows without them
+            body += thoughts_html(result.model_turns()) + grounding_html(result.grounding)
     lines = card_caption(result, index)
     caption = "".join(
         f'<div style="{"color:" + colour + ";font-weight:bold" if i == 0 else "color:#555"}">{html.escape(line)}</div>'

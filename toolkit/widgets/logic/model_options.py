@@ -97,8 +97,8 @@ def size_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str]], bool]
     --------
     >>> size_choices(model_info("gemini-2.5-flash-image"))
     ([('(model default)', 'default')], False)
-    >>> [v for _, v in size_choices(model_info("gemini-3.1-flash-lite-image"))[0]]
-    ['default', '512', '1K']
+    >>> [v for _, v in size_choices(model_info("gemini-nano-banana-2.1"))[0]]
+    ['default', '1K', '2K', '4K']
     """
     if not info.image_sizes:
         return [("(model default)", MODEL_DEFAULT)], False
@@ -115,3 +115,65 @@ def keep_or_default(value: Any, options: Sequence[tuple[str, Any]], default: Any
     """
     return value if any(v == value for _, v in options) else default
 
+
+
+OFF = "off"
+"""Thinking/grounding option meaning "not sent" (the model's own default)."""
+
+
+def thinking_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str]], bool]:
+    """Dropdown options for ``thinking_level``: the model's default, then its levels; disabled without any.
+
+    Examples
+    --------
+    >>> [v for _, v in thinking_choices(model_info("gemini-3.1-flash-image"))[0]][:2]
+    ['off', 'minimal']
+    >>> thinking_choices(model_info("gemini-2.5-flash-image"))
+    ([('(no thinking)', 'off')], False)
+    """
+    if not info.thinking_levels:
+        return [("(no thinking)", OFF)], False
+    return [("(model default)", OFF), *((level, level) for level in info.thinking_levels)], True
+
+
+def grounding_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str]], bool]:
+    """Dropdown options for Search grounding: off, each type the model has, and both; disabled without any.
+
+    Examples
+    --------
+    >>> grounding_choices(model_info("gemini-3.1-flash-lite-image"))
+    ([('off', 'off')], False)
+    """
+    types = list(info.grounding)
+    if not types:
+        return [("off", OFF)], False
+    out = [("off", OFF), *((f"{t} search", t) for t in types)]
+    if len(types) > 1:
+        out.append((" + ".join(types) + " search", ",".join(types)))
+    return out, True
+
+
+def grounding_value(value: str | None) -> str | tuple[str, ...] | None:
+    """What a grounding dropdown value means for the Studio (``"web,image"`` becomes a tuple).
+
+    Examples
+    --------
+    >>> grounding_value("off"), grounding_value("web"), grounding_value("web,image")
+    (None, 'web', ('web', 'image'))
+    """
+    if value in (None, OFF):
+        return None
+    assert value is not None
+    return tuple(value.split(",")) if "," in value else value
+
+
+def tier_choices(info: registry.ModelInfo) -> tuple[list[tuple[str, str]], bool]:
+    """Dropdown options for the service tier (``standard`` first); disabled when the model has only one.
+
+    Examples
+    --------
+    >>> tier_choices(model_info("gemini-3.1-flash-image"))[0][0]
+    ('standard', 'standard')
+    """
+    tiers = ["standard", *(t for t in info.service_tiers if t != "standard")]
+    return [(t, t) for t in tiers], len(tiers) > 1
