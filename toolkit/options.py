@@ -56,15 +56,6 @@ def _aspect_ratio(value: Any) -> Any:
     return _text("aspect_ratio", "16:9")(value)
 
 
-def _lower_choice(name: str, allowed: tuple[str, ...], where: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        canon = value.strip().lower() if isinstance(value, str) else value
-        if canon not in allowed:
-            raise OptionError(f"{name}={value!r} is not accepted; use one of: {', '.join(allowed)} ({where}).")
-        return str(canon)
-    return check
-
-
 def _flag(name: str) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
         if not isinstance(value, bool):
@@ -101,11 +92,13 @@ def _temperature(value: Any) -> float:
     return float(value)
 
 
-def _choice(name: str, allowed: tuple[str, ...]) -> Callable[[Any], str]:
+def _choice(name: str, allowed: tuple[str, ...], where: str = "", *, upper: bool = True) -> Callable[[Any], str]:
+    """A check that accepts ``allowed`` in any case (canonical: upper-case, or lower-case with ``upper=False``)."""
     def check(value: Any) -> str:
-        canon = value.strip().upper() if isinstance(value, str) else value
+        canon = (value.strip().upper() if upper else value.strip().lower()) if isinstance(value, str) else value
         if canon not in allowed:
-            raise OptionError(f"{name}={value!r} is not accepted; use one of: {', '.join(allowed)}.")
+            raise OptionError(f"{name}={value!r} is not accepted; use one of: {', '.join(allowed)}"
+                              f"{f' ({where})' if where else ''}.")
         return str(canon)
     return check
 
@@ -156,7 +149,7 @@ class Options:
     thinking_level: str | None = option(
         "How much the model thinks first: ``'minimal'``, ``'low'``, ``'medium'`` or ``'high'``, where the model "
         "has it (``tk.MODELS``; 2.5 Flash Image has no thinking). Thought tokens are billed as text output.",
-        _lower_choice("thinking_level", THINKING_LEVELS, "each model's levels are in tk.models_table()"))
+        _choice("thinking_level", THINKING_LEVELS, "each model's levels are in tk.models_table()", upper=False))
     include_thoughts: bool | None = option(
         "True returns the model's thoughts: ``Result.thoughts`` (text) and ``Result.thought_images`` (interim "
         "images, not charged, never the answer).", _flag("include_thoughts"), axis=False)
@@ -166,7 +159,7 @@ class Options:
     service_tier: str | None = option(
         "Gemini API service tier: ``'standard'`` (default), ``'flex'`` (cheaper, best effort, may be slower) or "
         "``'priority'`` (dearer, more reliable); priced and recorded per tier.",
-        _lower_choice("service_tier", SERVICE_TIERS, "https://ai.google.dev/gemini-api/docs/optimization"))
+        _choice("service_tier", SERVICE_TIERS, "https://ai.google.dev/gemini-api/docs/optimization", upper=False))
 
     def __post_init__(self) -> None:
         if isinstance(self.grounding, list):  # rebuilt from stored JSON (a batch job's cells): kept hashable

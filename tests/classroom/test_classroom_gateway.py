@@ -322,3 +322,29 @@ def test_a_student_who_goes_away_leaves_no_call_in_flight(make_room, serve_room,
     assert room.state()["seats"][0]["reserved_usd"] == 0
     seat = room.state()["seats"][0]
     assert seat["spent_usd"] == pytest.approx(sum(r["cost_usd"] for r in rows), abs=1e-6)
+
+
+def test_priority_tier_and_search_grounding_are_billed_to_the_seat(make_room, serve_room, fake, tmp_path):
+    """A seat cannot spend past its cap by asking for the dearer tier or for per-query search grounding: both
+    are reserved before the call and billed from the reply (its serviceTier and groundingMetadata)."""
+    from toolkit.classroom import costs
+    from toolkit.registry import lookup
+
+    info = lookup(MODEL)
+    plain = {"contents": [{"parts": [{"text": "a red kite"}]}]}
+    priority = {**plain, "serviceTier": "priority"}
+    grounded = {**plain, "tools": [{"googleSearch": {}}]}
+    assert costs.estimate(info, priority) == pytest.approx(1.8 * costs.estimate(info, plain))
+    assert costs.estimate(info, grounded) == pytest.approx(
+        costs.estimate(info, plain) + costs.GROUNDING_QUERY_ALLOWANCE * 0.014)
+
+    room, _, tokens = make_room()
+    server = serve_room(room)
+    s = studio(server.url, tokens["seat-01"], tmp_path / "home")
+    r = s.generate("a red kite over the sea", image_size="512", service_tier="priority", grounding="web")
+    assert r.ok and r.grounding and r.grounding["queries"] >= 1
+    assert fake.requests[-1].json["serviceTier"] == "priority"
+    (row,) = room.ledger_rows()
+    # the seat is billed what the student's own ledger says: the priority tokens plus the queries
+    assert row["cost_usd"] == pytest.approx(r.cost_usd, rel=1e-6)
+    assert row["cost_usd"] > 1.8 * 0.9 * lookup(MODEL).output_image_tokens("512") * 60 / 1e6

@@ -51,6 +51,7 @@ from .gemini_wire import (
     retry_delay_s,
     sdk_config,
     sdk_contents,
+    sdk_generate_json,
     sdk_image_config,
     text_deltas,
     to_provider_error,
@@ -156,23 +157,8 @@ class GenerateContentBackend:
 
     # -- calls ----------------------------------------------------------------------------------------------
     async def generate(self, request: Request) -> Reply:
-        contents, config = sdk_contents(request), self.generation_config(request)
-        try:
-            response = await self._client.aio.models.generate_content(
-                model=request.model, contents=contents, config=config
-            )
-        except Exception as e:
-            mapped = self.provider_error(e, request.model)
-            if mapped is None:
-                raise
-            raise mapped from None
-        raw = response.sdk_http_response.body if response.sdk_http_response else None
-        try:
-            body = from_json(raw) if raw else {}  # pydantic-core: a few times faster than json.loads
-        except ValueError:
-            raise MalformedReplyError(self.kind, f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
-        if not isinstance(body, dict):
-            raise MalformedReplyError(self.kind, "the reply was not a JSON object")
+        body = await sdk_generate_json(self._client, request.model, sdk_contents(request),
+                                       self.generation_config(request), self.kind, self.provider_error)
         return parse_response(body, provider=self.kind)
 
     async def generate_stream(self, request: Request, on_text: Callable[[str], None]) -> Reply:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic_core import from_json
-
 from ..errors import MalformedReplyError, ProviderError
 from ..request import Request
 from .base import BLOCK_REASONS, Reply
-from .gemini_wire import parse_usage, sdk_contents, to_provider_error
+from .gemini_wire import parse_usage, sdk_contents, sdk_generate_json, to_provider_error
 from .judges import JudgeTask, JudgeTransport, verdict_reply
 
 #: The judge's output cap: a verdict is a few hundred tokens; thinking models need room to think first.
@@ -103,17 +101,6 @@ class GeminiJudge(JudgeTransport):
 
     async def generate(self, request: Request) -> Reply:
         task = self.task(request)
-        try:
-            response = await self.client.aio.models.generate_content(
-                model=request.model, contents=sdk_contents(request), config=judge_config(task))
-        except Exception as e:
-            mapped = self._map_error(e, request.model)
-            if mapped is None:
-                raise
-            raise mapped from None
-        raw = response.sdk_http_response.body if response.sdk_http_response else None
-        try:
-            body = from_json(raw) if raw else {}
-        except ValueError:
-            raise MalformedReplyError(self.kind, f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
+        body = await sdk_generate_json(self.client, request.model, sdk_contents(request), judge_config(task),
+                                       self.kind, self._map_error)
         return read_verdict(body, task, provider=self.kind)

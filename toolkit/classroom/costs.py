@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from .. import pricing
-from ..backends.gemini_wire import parse_usage
+from ..backends.gemini_wire import parse_grounding, parse_usage
 from ..registry import ModelInfo
 
 #: Enough base64 of an input image to read its header (PNG's IHDR, JPEG's SOF after a modest EXIF block).
@@ -25,6 +25,31 @@ _USAGE = b'"usageMetadata"'
 #: Text the model may write beside the image, added to the estimate so the actual cost stays below it
 #: (the toolkit's own estimate leaves it out: it is a budget here, not a forecast).
 REPLY_TEXT_TOKENS = 600
+#: Search queries reserved for a grounded request (Gemini 3 bills per query); the answer's own count replaces it.
+GROUNDING_QUERY_ALLOWANCE = 5
+_GROUNDING = b'"groundingMetadata"'
+_TIERS = ("standard", "flex", "priority")
+
+
+def tier_of(value: Any) -> str:
+    """The service tier a request asks for or a reply was served at (``serviceTier``), as a priced tier name.
+
+    A value the toolkit cannot price is read as ``priority``, the dearest, so a budget never under-reserves.
+
+    >>> tier_of(None), tier_of("FLEX"), tier_of("service_tier_priority"), tier_of("mystery")
+    ('standard', 'flex', 'priority', 'priority')
+    """
+    if value is None:
+        return "standard"
+    name = value.strip().lower().removeprefix("service_tier_") if isinstance(value, str) else ""
+    return name if name in _TIERS else "priority"
+
+
+def is_grounded(body: Any) -> bool:
+    """Whether a request body asks for Google Search grounding (a ``googleSearch`` tool, either spelling)."""
+    tools = body.get("tools") if isinstance(body, dict) else None
+    return isinstance(tools, list) and any(
+        isinstance(t, dict) and ("googleSearch" in t or "google_search" in t) for t in tools)
 
 
 def _image_size(data: str) -> tuple[int, int] | None:
@@ -114,19 +139,25 @@ def estimate(info: ModelInfo, body: Any) -> float:
         image_size = None
     usage = pricing.estimate_usage(info, text, sizes, image_size)
     usage["output_tokens"] += REPLY_TEXT_TOKENS
-    return pricing.list_cost(info, usage)
+    tier = tier_of(body.get("serviceTier", body.get("service_tier")))
+    queries = GROUNDING_QUERY_ALLOWANCE if is_grounded(body) else 0
+    return pricing.list_cost(info, usage, tier=tier, grounding_queries=queries)
 
 
 def usage_metadata(body: bytes) -> dict[str, Any] | None:
     """The last ``usageMetadata`` object in a reply (plain JSON, a JSON array or SSE events), without parsing
     the image data around it."""
-    at = body.rfind(_USAGE)
+    return _last_object(body, _USAGE, 8192)  # usage is a small object
+
+
+def _last_object(body: bytes, name: bytes, limit: int) -> dict[str, Any] | None:
+    at = body.rfind(name)
     if at < 0:
         return None
-    colon = body.find(b":", at + len(_USAGE))
+    colon = body.find(b":", at + len(name))
     if colon < 0:
         return None
-    text = body[colon + 1:colon + 1 + 8192].decode("utf-8", "replace").lstrip()  # usage is a small object
+    text = body[colon + 1:colon + 1 + limit].decode("utf-8", "replace").lstrip()
     try:
         meta, _ = json.JSONDecoder().raw_decode(text)
     except ValueError:
@@ -134,7 +165,16 @@ def usage_metadata(body: bytes) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
+def grounding_queries(body: bytes) -> int:
+    """How many search queries a reply says it ran (its last ``groundingMetadata``; 0 without one)."""
+    grounding = parse_grounding(_last_object(body, _GROUNDING, 256 * 1024))
+    return int(grounding["queries"]) if grounding else 0
+
+
 def actual(info: ModelInfo, body: bytes) -> tuple[float, dict[str, int]]:
-    """``(cost, usage)`` of a reply from its ``usageMetadata`` (cost 0 when it has none)."""
-    usage = pricing.normalize_usage(parse_usage(usage_metadata(body)))
-    return pricing.list_cost(info, usage), usage
+    """``(cost, usage)`` of a reply from its ``usageMetadata`` (cost 0 when it has none), at the tier the reply
+    names (``usageMetadata.serviceTier``) plus the search queries its ``groundingMetadata`` lists."""
+    meta = usage_metadata(body)
+    usage = pricing.normalize_usage(parse_usage(meta))
+    tier = tier_of(meta.get("serviceTier")) if isinstance(meta, dict) and meta.get("serviceTier") else "standard"
+    return pricing.list_cost(info, usage, tier=tier, grounding_queries=grounding_queries(body)), usage
