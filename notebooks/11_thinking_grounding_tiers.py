@@ -78,7 +78,7 @@ for model, options in [("nano-banana-2", {"thinking_level": "medium"}),
 # "Thoughts" to open them. Thought tokens are billed at the text-output rate; interim images are free.
 
 # %%
-r = api.generate("An infographic of the water cycle, clearly labelled", model="nano-banana-2",
+r = api.generate("A lighthouse on a cliff at dusk, a sailing boat passing below", model="nano-banana-2",
                  thinking_level="high", include_thoughts=True, image_size="512")
 print("thoughts:", r.thoughts[:300], "…" if len(r.thoughts) > 300 else "")
 print("interim images:", len(r.thought_images), "| answer images:", len(r.images))
@@ -105,7 +105,7 @@ plt.show()
 # on top of the tokens: the ledger counts the queries and the cost includes them.
 
 # %%
-g = api.generate("A poster of tomorrow's weather in Lisbon, with the forecast as icons",
+g = api.generate("A poster of tomorrow's weather in Lisbon: the tower of Belém, an umbrella, rain clouds",
                  model="nano-banana-2", grounding=("web", "image"), image_size="512")
 print("web queries:  ", g.grounding["web_search_queries"])
 print("image queries:", g.grounding["image_search_queries"])
