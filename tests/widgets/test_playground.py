@@ -289,8 +289,9 @@ def test_backend_switch_shares_one_budget(home, monkeypatch):
         assert app.meter.stats.budget_usd == 0.10 and app.meter.stats.spent_usd == pytest.approx(studio.budget.spent)
 
 
-def test_thinking_search_and_tier_controls_follow_the_model(studio):
-    app = Playground(studio, models=["gemini-3.1-flash-image", "gemini-2.5-flash-image", "gemini-3.1-flash-lite-image"])
+def test_thinking_search_and_tier_controls_follow_the_model_and_the_backend(studio, gemini):
+    models = ["gemini-3.1-flash-image", "gemini-2.5-flash-image", "gemini-3.1-flash-lite-image"]
+    app = Playground(gemini, models=models)
     app.model.value = "gemini-3.1-flash-image"
     assert [v for _, v in app.thinking_level.options] == ["off", "minimal", "high"]
     assert not app.thinking_level.disabled and not app.grounding.disabled and not app.service_tier.disabled
@@ -300,6 +301,13 @@ def test_thinking_search_and_tier_controls_follow_the_model(studio):
     assert app.grounding.disabled and app.service_tier.disabled and app.include_thoughts.disabled
     app.model.value = "gemini-3.1-flash-lite-image"  # thinks, cannot search
     assert not app.thinking_level.disabled and app.grounding.disabled
+    assert "has no such option" in app.grounding.tooltip
+
+    offline = Playground(studio, models=models)  # the simulator thinks (labelled) but cannot search or tier
+    offline.model.value = "gemini-3.1-flash-image"
+    assert not offline.thinking_level.disabled and not offline.include_thoughts.disabled
+    assert offline.grounding.disabled and offline.service_tier.disabled
+    assert "offline backend cannot send it" in offline.grounding.tooltip
 
 
 def test_thoughts_grounding_and_tier_reach_the_wire_and_the_card(gemini, server):

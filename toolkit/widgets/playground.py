@@ -248,14 +248,18 @@ class Playground(App):
         self.image_size.options = sizes
         self.image_size.value = keep_size
         self.image_size.disabled = not enabled
-        for dropdown, (choices, able) in ((self.thinking_level, thinking_choices(info)),
-                                          (self.grounding, grounding_choices(info)),
-                                          (self.service_tier, tier_choices(info))):
-            keep = keep_or_default(dropdown.value, choices, choices[0][1])
+        takes = self.studio.engine.spec.options  # what this backend can send (the offline one cannot search)
+        for name, dropdown, (choices, able) in (("thinking_level", self.thinking_level, thinking_choices(info)),
+                                                ("grounding", self.grounding, grounding_choices(info)),
+                                                ("service_tier", self.service_tier, tier_choices(info))):
+            able = able and name in takes
+            keep = keep_or_default(dropdown.value, choices, choices[0][1]) if able else choices[0][1]
             dropdown.options = choices
             dropdown.value = keep
             dropdown.disabled = not able
-        self.include_thoughts.disabled = not info.thinking_levels and not info.thinking
+            dropdown.tooltip = "" if able else (f"{info.id} has no such option" if name in takes else
+                                                f"the {self.studio.backend.kind} backend cannot send it")
+        self.include_thoughts.disabled = not info.thinking or "include_thoughts" not in takes
 
     def _on_upload(self, change: Any) -> None:
         self._take_upload(change, lambda loaded: self.set_inputs([*self.inputs, *loaded]))
