@@ -24,10 +24,12 @@ the per-round difference in ms.
 
 Targets: PNG Studio / raw <= 1.3; JPEG Studio - raw <= +2 ms CPU per call.
 
-``--profile N`` then runs N more Studio calls under cProfile (the runner thread, where the call runs, and
-the caller's thread) and prints where the CPU goes.
+``--segments N`` then runs N more Studio calls with each step (request, cache lookup, write-ahead row, SDK
+call and parse, image write, cache entry, ledger row) timed in its thread's CPU, without a profiler's
+distortion; ``--profile N`` runs N more under cProfile (the runner thread, where the call runs, and the
+caller's thread) and prints where the CPU goes.
 
-Run: ``python benchmarks/overhead.py [--calls 200 --block 20 --only png --profile 40]``
+Run: ``python benchmarks/overhead.py [--calls 200 --block 20 --only png --segments 200 --profile 40]``
 """
 
 from __future__ import annotations
@@ -148,7 +150,9 @@ class Floor:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png" if mime == "image/png" else ".jpg")
         try:
             os.fchmod(fd, 0o600)
-            os.write(fd, data)
+            written = os.write(fd, data)  # one write: a regular file takes it whole (looped only if it did not)
+            while written < len(data):
+                written += os.write(fd, memoryview(data)[written:])
         finally:
             os.close(fd)
         path = folder / f"{sha}{'.png' if mime == 'image/png' else '.jpg'}"
@@ -195,7 +199,78 @@ def profile_studio(studio: tk.Studio, calls: int, top: int = 30) -> None:
               f"{name}  ({where})")
 
 
-def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0) -> dict[str, Any]:
+#: The steps of a Studio call ``--segments`` times: (module, class or None, function, label).
+SEGMENTS = (
+    ("toolkit.studio", "Studio", "generate", "Studio.generate, in the caller's thread"),
+    ("toolkit.engine", "Engine", "requests", "  building the request"),
+    ("toolkit.engine", "Engine", "execute", "Engine.execute, on the runner thread"),
+    ("toolkit.engine", "Engine", "replay", "  cache lookup"),
+    ("toolkit.budget", "Budget", "open", "  budget: write-ahead row (a transaction)"),
+    ("toolkit.backends.gemini", "GenerateContentBackend", "generate", "  backend: SDK async call and reply parse"),
+    ("toolkit.engine", "Engine", "finish", "  finish: store the answer"),
+    ("toolkit.answers", "AnswerStore", "store_images", "    images: metadata and file"),
+    ("toolkit.answers", None, "embed_metadata", "      metadata splice"),
+    ("toolkit.store", "Store", "put_image", "      file write"),
+    ("toolkit.store", "Store", "put_cache", "    cache entry"),
+    ("toolkit.budget", "Budget", "close", "    budget: complete the row"),
+    ("toolkit.engine", "Engine", "row", "    ledger rows built"),
+)
+
+
+def time_segments(studio: tk.Studio, calls: int) -> None:
+    """``calls`` Studio calls with each step in :data:`SEGMENTS` timed in its own thread's CPU (no profiler: a
+    wrapper per step). Steps a refactor moved are skipped. A look inside the toolkit, for this benchmark only."""
+    import functools
+    import importlib
+    import inspect
+
+    spent: dict[str, float] = dict.fromkeys((s[3] for s in SEGMENTS), 0.0)
+    undo: list[tuple[Any, str, Any]] = []
+
+    def timed(fn: Any, label: str) -> Any:
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def run_async(*a: Any, **k: Any) -> Any:
+                t = time.thread_time()
+                try:
+                    return await fn(*a, **k)  # one call in flight: this thread's CPU meanwhile is this call's
+                finally:
+                    spent[label] += time.thread_time() - t
+            return run_async
+
+        @functools.wraps(fn)
+        def run(*a: Any, **k: Any) -> Any:
+            t = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] += time.thread_time() - t
+        return run
+
+    for module_name, cls, name, label in SEGMENTS:
+        try:
+            owner = getattr(importlib.import_module(module_name), cls) if cls else importlib.import_module(module_name)
+        except (ImportError, AttributeError):
+            continue
+        if name in vars(owner):
+            undo.append((owner, name, vars(owner)[name]))
+            setattr(owner, name, timed(getattr(owner, name), label))
+    try:
+        t = time.process_time()
+        for i in range(calls):
+            studio.generate(f"segment prompt {i}")
+        cpu = (time.process_time() - t) / calls
+    finally:
+        for owner, name, original in reversed(undo):
+            setattr(owner, name, original)
+    print(f"  {calls} Studio calls, {cpu * 1e3:.2f} ms CPU per call (all threads); each step's thread CPU per call:")
+    for *_, label in SEGMENTS:
+        if spent[label]:
+            print(f"    {spent[label] / calls * 1e3:7.3f} ms  {label}")
+
+
+def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0, segments: int = 0
+            ) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     proc = ctx.Process(target=serve, args=(q, data, mime), daemon=True)
@@ -243,6 +318,8 @@ def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0) ->
                         fns[arm](i + k)
                     cpu[arm].append((time.process_time() - t) / n)
                 i += n
+            if segments:
+                time_segments(studio, segments)
             if profile:
                 profile_studio(studio, profile)
             keeper.conn.close()
@@ -271,6 +348,7 @@ def main() -> None:
     ap.add_argument("--block", type=int, default=20, help="calls per arm per round")
     ap.add_argument("--only", choices=["png", "jpeg"], default=None)
     ap.add_argument("--profile", type=int, default=0, help="then profile N Studio calls with cProfile")
+    ap.add_argument("--segments", type=int, default=0, help="then time each step of N Studio calls")
     args = ap.parse_args()
 
     print(f"machine: {os.cpu_count()} cores; load average at start {os.getloadavg()}")
@@ -278,7 +356,7 @@ def main() -> None:
         if args.only and kind != args.only:
             continue
         data = make()
-        m = measure(data, mime, args.calls, args.block, args.profile)
+        m = measure(data, mime, args.calls, args.block, args.profile, args.segments)
         ms, r, d = m["ms"], m["ratio"], m["diff"]
         print(f"{kind}: {len(data) / 1e6:.3f} MB distinct per call; {args.calls} calls per arm; {m['rounds']} "
               f"rounds of {args.block}; load average now {os.getloadavg()}")
