@@ -140,3 +140,36 @@ def test_unknown_job_is_a_provider_error(client):
     with pytest.raises(ProviderError) as info:
         run(poll_job(client, "batches/does-not-exist"))
     assert info.value.code == 404
+
+
+def test_results_file_answers_are_parsed_one_at_a_time_and_keys_found_at_either_end_of_a_long_line():
+    import base64
+    import io
+    import json as _json
+
+    from PIL import Image
+
+    from toolkit.backends.gemini_batch import LazyAnswers
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(buf, "PNG")
+    image = base64.b64encode(buf.getvalue() + b"\0" * 8000).decode()  # a line far longer than 4 kB
+
+    def response(text: str) -> dict:
+        return {"candidates": [{"content": {"role": "model", "parts": [
+            {"text": text}, {"inlineData": {"mimeType": "image/png", "data": image}}]}, "finishReason": "STOP"}]}
+
+    lines = [
+        _json.dumps({"key": "first", "response": response("key first")}),
+        _json.dumps({"response": response("key last"), "key": "last"}),
+        _json.dumps({"key": "broken", "error": {"code": 13, "message": "internal"}}),
+        "",
+        "not json",
+    ]
+    answers = LazyAnswers("gemini-3.1-flash-image")
+    answers.add_lines("\n".join(lines).encode())
+    assert sorted(answers) == ["broken", "first", "last"]
+    assert answers["first"].text == "key first" and answers["last"].text == "key last"
+    assert answers["first"].status == "ok" and len(answers["first"].images) == 1
+    assert answers["broken"].status == "INTERNAL"
+    assert answers["first"] is not answers["first"]  # parsed on each lookup, nothing held

@@ -16,6 +16,7 @@ import dataclasses
 import io
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -252,7 +253,7 @@ class BatchStatus:
         One of :data:`JOB_STATES` (or another ``JOB_STATE_*`` the provider reports).
     done : bool
         True once the job reached a terminal state (:data:`TERMINAL_JOB_STATES`).
-    results : dict
+    results : Mapping
         When done: request key -> :class:`Reply` (any answer, blocked and empty ones included) or
         :class:`~toolkit.errors.ProviderError` (that request failed). Keys missing from it got no answer
         (a job that failed, was cancelled or expired as a whole). ``"#n"`` stands for the n-th submitted
@@ -266,7 +267,7 @@ class BatchStatus:
     name: str
     state: str
     done: bool
-    results: dict[str, Reply | ProviderError] = field(default_factory=dict)
+    results: Mapping[str, Reply | ProviderError] = field(default_factory=dict)
     error: str | None = None
     elapsed_s: float | None = None
 

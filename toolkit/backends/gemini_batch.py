@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 from ..errors import MalformedReplyError, ProviderError
@@ -256,6 +258,83 @@ async def fetch_operation(client: Any, job_name: str, *, raw_json: bool = True) 
     return operation_from_typed(job)
 
 
+_KEY = re.compile(rb'"key"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+class LazyAnswers(Mapping[str, "Reply | ProviderError"]):
+    r"""A finished job's answers by request key, each parsed (and its image decoded) only when asked for.
+
+    A 10,000-request job is collected one answer at a time: only the provider's raw output is held (the
+    operation JSON of an inline job, or the downloaded JSONL bytes, indexed by line), never every decoded
+    reply at once. Each lookup parses anew; nothing parsed is kept.
+
+    >>> answers = LazyAnswers(None)
+    >>> answers.add_lines(b'{"key": "a", "error": {"code": 8, "message": "quota"}}\n\n{"error": {}}\n')
+    >>> list(answers), answers["a"].status
+    (['a'], 'RESOURCE_EXHAUSTED')
+    """
+
+    def __init__(self, model: str | None) -> None:
+        self.model = model
+        self._entries: dict[str, Any] = {}
+        self._data = b""
+
+    def add(self, key: str, entry: Any) -> None:
+        """One parsed output entry (an inline response) under its key."""
+        self._entries[key] = entry
+
+    def add_lines(self, data: bytes) -> None:
+        """A results file (JSONL): each line with a key is indexed by its span in ``data``; lines without a
+        key are skipped, as they cannot be matched to a request."""
+        self._data = data
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            line = data[start:end].strip() if end - start < 4096 else None
+            key = self._line_key(start, end) if line is None else self._small_key(line)
+            if key is not None:
+                self._entries[key] = (start, end)
+            start = end + 1
+
+    def _small_key(self, line: bytes) -> str | None:
+        if not line:
+            return None
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return None
+        key = entry.get("key") if isinstance(entry, dict) else None
+        return str(key) if key is not None else None
+
+    def _line_key(self, start: int, end: int) -> str | None:
+        # a long line holds an image: its key is read from the line's ends (where the API writes it) without
+        # parsing the megabytes between; failing that, the whole line is parsed once
+        for lo, hi in ((start, min(end, start + 2048)), (max(start, end - 2048), end)):
+            found = _KEY.search(self._data, lo, hi)
+            if found is not None:
+                try:
+                    return str(json.loads(b'"' + found.group(1) + b'"'))
+                except ValueError:
+                    break
+        return self._small_key(self._data[start:end])
+
+    def __getitem__(self, key: str) -> Reply | ProviderError:
+        raw = self._entries[key]
+        if isinstance(raw, tuple):
+            try:
+                raw = json.loads(self._data[raw[0]:raw[1]])
+            except ValueError as e:
+                return as_provider_error("gemini", e)
+        return batch_answer(raw if isinstance(raw, dict) else {}, self.model)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 async def poll_job(client: Any, job_name: str, *, raw_json: bool = True) -> BatchStatus:
     """The job's state; once done, every answer parsed from wire JSON (see the module docstring).
 
@@ -271,17 +350,15 @@ async def poll_job(client: Any, job_name: str, *, raw_json: bool = True) -> Batc
                                  "inlinedResponses", "inlined_responses")
             file_name = json_field(output, "responsesFile", "responses_file")
             model = str(json_field(op.get("metadata"), "model") or "").removeprefix("models/") or None
+            answers = LazyAnswers(model)
             if inlined:  # in request order
                 for n, entry in enumerate(inlined):
                     key = json_field(json_field(entry, "metadata") or {}, "key")
-                    status.results[str(key) if key is not None else f"#{n}"] = batch_answer(entry, model)
+                    answers.add(str(key) if key is not None else f"#{n}", entry)
             elif file_name:
                 data = await client.aio.files.download(file=file_name)
-                for line in data.decode("utf-8").splitlines():
-                    if line.strip():
-                        entry = json.loads(line)
-                        if isinstance(entry, dict) and entry.get("key") is not None:
-                            status.results[str(entry["key"])] = batch_answer(entry, model)
+                answers.add_lines(data)
+            status.results = answers
     except Exception as e:
         _raise_mapped(e, None)
     return status
