@@ -225,7 +225,7 @@ async def submit_job(client: Any, requests: list[Request], display_name: str, *,
     config = t.CreateBatchJobConfig(display_name=display_name)
     try:
         if sum(len(line) for line in lines) < inline_limit_bytes:
-            src: Any = [t.InlinedRequest(contents=sdk_contents(r),
+            src: Any = [t.InlinedRequest(contents=sdk_contents(r),  # type: ignore[arg-type]  # dicts validate
                                          config=sdk_config(r, sdk_image_config(r.options), raw=False),
                                          metadata={"key": r.key}) for r in requests]
         else:

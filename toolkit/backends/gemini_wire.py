@@ -72,24 +72,28 @@ def refuse_vertex_options(options: Options, kind: str) -> None:
 
 
 # -- request --------------------------------------------------------------------------------------------------
-def sdk_contents(request: Request) -> list[Any]:
-    """The request's turns as google-genai ``Content`` objects (thought flags and signatures kept)."""
-    from google.genai import types as t
+def sdk_contents(request: Request) -> list[dict[str, Any]]:
+    """The request's turns in google-genai's ``ContentDict`` shape (thought flags and signatures kept).
 
+    Plain dicts, not ``types.Content`` objects: the SDK validates either, but walks a pydantic object field by
+    field when it converts the request, about 0.9 ms more CPU per call (``benchmarks/overhead.py``).
+
+    >>> from toolkit.request import TextPart, Turn
+    >>> sdk_contents(Request("gemini", "m", (Turn("user", (TextPart("a cat"),)),), Options()))
+    [{'role': 'user', 'parts': [{'text': 'a cat'}]}]
+    """
     contents = []
     for turn in request.turns:
         parts = []
         for p in turn.parts:
-            extra: dict[str, Any] = {}
+            part: dict[str, Any] = ({"text": p.text} if isinstance(p, TextPart)
+                                    else {"inline_data": {"data": p.data, "mime_type": p.mime}})
             if p.thought:
-                extra["thought"] = True
+                part["thought"] = True
             if p.thought_signature:
-                extra["thought_signature"] = p.thought_signature
-            if isinstance(p, TextPart):
-                parts.append(t.Part(text=p.text, **extra))
-            else:
-                parts.append(t.Part(inline_data=t.Blob(data=p.data, mime_type=p.mime), **extra))
-        contents.append(t.Content(role=turn.role, parts=parts))
+                part["thought_signature"] = p.thought_signature
+            parts.append(part)
+        contents.append({"role": turn.role, "parts": parts})
     return contents
 
 
