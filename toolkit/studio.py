@@ -122,7 +122,8 @@ class Studio:
         config = BackendConfig(requested=backend if isinstance(backend, str) else "object",
                                api_key=Secret(api_key) if api_key else None, base_url=base_url,
                                api_version=api_version, timeout_s=timeout_s, simulated_latency_s=simulated_latency_s,
-                               project=project, location=location, credentials=credentials)
+                               project=project, location=location, credentials=credentials,
+                               classroom=classroom is not None)
         if isinstance(backend, str):
             spec = choose(backend, config)
             built = spec.create(config)

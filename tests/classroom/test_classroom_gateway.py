@@ -127,6 +127,27 @@ def test_identical_requests_from_two_seats_go_upstream_once(make_room, serve_roo
     assert rows[1]["cost_usd"] == 0 and rows[1]["saved_usd"] == pytest.approx(rows[0]["cost_usd"])
     state = room.state()["room"]
     assert state["cache_hits"] == 1 and state["saved_usd"] == pytest.approx(rows[0]["cost_usd"])
+    # each student's own ledger records what the gateway charged their seat: the replay cost the second $0
+    assert first.cost_usd == pytest.approx(rows[0]["cost_usd"]) and second.cost_usd == 0
+    assert first.list_cost_usd > 0 and second.list_cost_usd == pytest.approx(first.list_cost_usd)
+    # streamed (its own cache entry: a stream is another call), the replay is charged $0 too: the charge
+    # header comes with the stream's first event
+    sink = []
+    paid = studio(server.url, tokens["seat-03"], tmp_path / "c").generate("a streamed cell", stream=True,
+                                                                          on_text=sink.append)
+    again = studio(server.url, tokens["seat-01"], tmp_path / "d")
+    replayed = again.generate("a streamed cell", stream=True, on_text=sink.append)
+    assert fake.call_count == 2 and paid.cost_usd > 0 and replayed.cost_usd == 0 and sink
+    assert again.session_ledger.df["cost_usd"].sum() == 0
+
+
+def test_the_charge_header_counts_only_for_a_classroom_studio(fake, tmp_path):
+    """A plain Gemini Studio ignores the header: only a Studio made with classroom= trusts the gateway's figure."""
+
+    plain = tk.Studio(backend="gemini", api_key=UPSTREAM_KEY, base_url=fake.base_url, home=tmp_path / "p")
+    assert not plain.backend.classroom
+    classroom = tk.Studio(classroom=fake.base_url, seat_token=UPSTREAM_KEY, home=tmp_path / "c")
+    assert classroom.backend.classroom
 
 
 def test_identical_concurrent_requests_wait_for_the_one_in_flight(make_room, serve_room, fake):

@@ -40,7 +40,8 @@ def _gemini(config: BackendConfig) -> GeminiBackend:
     if not key:
         raise ConfigError("backend='gemini' needs an API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) in the "
                           "environment, or pass api_key=... . Without a key, use backend='offline' (the simulator).")
-    return GeminiBackend(key, base_url=config.base_url, api_version=config.api_version, timeout_s=config.timeout_s)
+    return GeminiBackend(key, base_url=config.base_url, api_version=config.api_version, timeout_s=config.timeout_s,
+                         classroom=config.classroom)
 
 
 def _offline(config: BackendConfig) -> OfflineBackend:

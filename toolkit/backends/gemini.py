@@ -42,6 +42,7 @@ from .gemini_batch import BATCH_INLINE_LIMIT_BYTES, cancel_job, job_state, poll_
 from .gemini_wire import (
     GENERATE_CONTENT_OPTIONS,
     VERTEX_ONLY_OPTIONS,
+    classroom_charge,
     gemini_hint,
     merge_stream,
     parse_response,
@@ -121,6 +122,9 @@ class GenerateContentBackend:
     kind: ClassVar[str] = "gemini"
     spends_money: ClassVar[bool] = True
     raw_stream_json: bool = True
+    #: True when the base URL is a classroom gateway: its charge header (``x-classroom-charged-usd``) is the
+    #: call's cost (a room-cache replay costs the seat $0).
+    classroom: bool = False
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -157,9 +161,17 @@ class GenerateContentBackend:
 
     # -- calls ----------------------------------------------------------------------------------------------
     async def generate(self, request: Request) -> Reply:
+        headers: dict[str, str] = {}
         body = await sdk_generate_json(self._client, request.model, sdk_contents(request),
-                                       self.generation_config(request), self.kind, self.provider_error)
-        return parse_response(body, provider=self.kind)
+                                       self.generation_config(request), self.kind, self.provider_error, headers)
+        return self._charged(parse_response(body, provider=self.kind), headers)
+
+    def _charged(self, reply: Reply, headers: dict[str, str]) -> Reply:
+        """A classroom gateway's charge, when it sent one, as the reply's cost (what the seat really paid)."""
+        charge = classroom_charge(headers) if self.classroom else None
+        if charge is not None:
+            reply.extra["cost_usd"] = charge
+        return reply
 
     async def generate_stream(self, request: Request, on_text: Callable[[str], None]) -> Reply:
         """Answer one request over ``streamGenerateContent`` (SSE), calling ``on_text`` with each text delta.
@@ -177,8 +189,9 @@ class GenerateContentBackend:
         """
         delivered = False
         chunks: list[dict[str, Any]] = []
+        headers: dict[str, str] = {}
         try:
-            async for chunk in self._stream_chunks(request):
+            async for chunk in self._stream_chunks(request, headers):
                 chunks.append(chunk)
                 for delta in text_deltas(chunk):
                     delivered = True
@@ -192,10 +205,11 @@ class GenerateContentBackend:
             raise (StreamInterruptedError.after(mapped) if delivered else mapped) from None
         if not chunks:
             raise MalformedReplyError(self.kind, "the stream ended without any event")
-        return parse_response(merge_stream(chunks), provider=self.kind)
+        return self._charged(parse_response(merge_stream(chunks), provider=self.kind), headers)
 
-    async def _stream_chunks(self, request: Request) -> AsyncIterator[dict[str, Any]]:
-        """Each SSE event of the answer as a wire-JSON dict (see :attr:`raw_stream_json`)."""
+    async def _stream_chunks(self, request: Request, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+        """Each SSE event of the answer as a wire-JSON dict (see :attr:`raw_stream_json`); the HTTP headers go
+        into ``headers``."""
         api = getattr(self._client.aio, "_api_client", None)
         streamed = getattr(api, "async_request_streamed", None)
         if self.raw_stream_json and streamed is not None:
@@ -205,6 +219,8 @@ class GenerateContentBackend:
             path = f"{self.model_path(request.model)}:streamGenerateContent?alt=sse"
             events = await streamed("post", path, self.wire_request(request), None)
             async for event in events:
+                if event.headers and not headers:
+                    headers.update(event.headers)
                 body = from_json(event.body) if event.body else {}
                 if not isinstance(body, dict):
                     raise MalformedReplyError(self.kind, "a stream event was not a JSON object")
@@ -274,9 +290,12 @@ class GeminiBackend(GenerateContentBackend):
         api_version: str | None = None,
         timeout_s: float = 150.0,
         batch_inline_limit_bytes: int = BATCH_INLINE_LIMIT_BYTES,
+        classroom: bool = False,
     ) -> None:
         from google import genai
         from google.genai import types
+
+        self.classroom = classroom
 
         self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         if not self._key:

@@ -539,10 +539,32 @@ def to_provider_error(e: Exception, model: str | None, *, provider: str = "gemin
     return None
 
 
+#: What a classroom gateway (``flash-image classroom serve``) charged the seat for a call, in USD ("0" for a
+#: room-cache replay): the toolkit records it as the call's cost when the Studio was made with ``classroom=``.
+CLASSROOM_CHARGE_HEADER = "x-classroom-charged-usd"
+
+
+def classroom_charge(headers: Any) -> float | None:
+    """The gateway's charge from a reply's headers (None when absent or not a finite amount of 0 or more).
+
+    >>> classroom_charge({"X-Classroom-Charged-USD": "0.0672"}), classroom_charge({"x-classroom-charged-usd": "nan"})
+    (0.0672, None)
+    """
+    if not headers:
+        return None
+    value = next((v for k, v in dict(headers).items() if str(k).lower() == CLASSROOM_CHARGE_HEADER), None)
+    try:
+        amount = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return amount if amount is not None and 0 <= amount < 1e6 else None
+
+
 async def sdk_generate_json(client: Any, model: str, contents: Any, config: Any, provider: str,
-                            map_error: Callable[[Exception, str | None], ProviderError | None]) -> dict[str, Any]:
+                            map_error: Callable[[Exception, str | None], ProviderError | None],
+                            headers: dict[str, str] | None = None) -> dict[str, Any]:
     """One ``generate_content`` call through the SDK's async client (``config`` with
-    ``should_return_http_response=True``) -> the reply's wire JSON object.
+    ``should_return_http_response=True``) -> the reply's wire JSON object (and its HTTP headers into ``headers``).
 
     An SDK exception goes through ``map_error`` (None: not a provider failure, re-raised as it is); a body that
     is not a JSON object is a :class:`~toolkit.errors.MalformedReplyError`. The body is parsed with pydantic-core,
@@ -556,6 +578,8 @@ async def sdk_generate_json(client: Any, model: str, contents: Any, config: Any,
             raise
         raise mapped from None
     raw = response.sdk_http_response.body if response.sdk_http_response else None
+    if headers is not None and response.sdk_http_response and response.sdk_http_response.headers:
+        headers.update(response.sdk_http_response.headers)
     try:
         body = from_json(raw) if raw else {}
     except ValueError:

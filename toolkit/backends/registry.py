@@ -47,6 +47,8 @@ class BackendConfig:
     project: str | None = None
     location: str | None = None
     credentials: Any = field(default=None, repr=False)
+    #: The base URL is a classroom gateway (``Studio(classroom=...)``): its charge header is each call's cost.
+    classroom: bool = False
 
     def given(self, setting: str) -> bool:
         """True when ``setting`` was passed (not None)."""

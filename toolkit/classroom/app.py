@@ -31,7 +31,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import registry
-from ..backends.gemini_wire import json_field, retry_delay_s
+from ..backends.gemini_wire import CLASSROOM_CHARGE_HEADER, json_field, retry_delay_s
 from ..secrets import scrub
 from . import costs, dashboard
 from .limits import RoomLimits
@@ -310,7 +310,8 @@ class Gateway:
                 task = asyncio.create_task(self._cache(key, info.id, answer.content_type, body, cost, event))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            return Response(body, 200, media_type=answer.content_type, headers=answer.headers), event is not None
+            charged = {**answer.headers, CLASSROOM_CHARGE_HEADER: f"{cost:.10f}"}  # what the seat was charged
+            return Response(body, 200, media_type=answer.content_type, headers=charged), event is not None
         try:
             err_body: Any = json.loads(body)
         except ValueError:
@@ -356,7 +357,7 @@ class Gateway:
                          latency_s=0.0, input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
                          request_key=key)
         log.info("%s %s cache hit (saved $%.4f)", seat.name, info.id, cost)
-        return Response(body, 200, media_type=content_type)
+        return Response(body, 200, media_type=content_type, headers={CLASSROOM_CHARGE_HEADER: "0"})
 
     def _refuse(self, seat: Seat, model: str, method: str, refusal: Refusal) -> Response:
         self.room.record(seat.name, model, method, status="refused", http_status=refusal.code,
