@@ -38,7 +38,7 @@ import numpy as np
 from PIL import Image
 
 MODEL = "gemini-3.1-flash-image"
-KEY = "AIzaSyBenchmarkUpstreamKey-000000000000000"
+KEY = "upk-9e1b7d3c5a2f4e60-Benchmark-000000000000000"
 
 FAKE = """
 import sys, time
