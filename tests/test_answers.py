@@ -57,3 +57,15 @@ def test_grounding_queries_and_their_cost():
     assert answers.grounding_cost(info, 0) == 0
     one = answers.grounding_cost(info, 1)
     assert one > 0 and answers.grounding_cost(info, 2) == pytest.approx(2 * one)
+
+
+def test_a_model_the_registry_does_not_know_is_not_refused_options_the_provider_may_take():
+    from toolkit import registry
+    from toolkit.answers import check_model_options
+    from toolkit.options import Options
+
+    new_model = registry.generic_model("gemini-9-flash-image")
+    check_model_options(new_model, Options(thinking_level="medium", grounding=("web", "image"),
+                                           service_tier="priority"))  # sent as asked: no OptionError
+    with pytest.raises(tk.OptionError, match="not one of"):
+        check_model_options(registry.lookup("gemini-3.1-flash-image"), Options(thinking_level="medium"))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OptionError, warn_user
+from .options import GROUNDING_TYPES, SERVICE_TIERS, THINKING_LEVELS
 
 AR_10 = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 AR_14 = (*AR_10, "1:4", "4:1", "1:8", "8:1")
@@ -320,8 +321,8 @@ def lookup(model_id: str) -> ModelInfo | None:
 def generic_model(model_id: str) -> ModelInfo:
     """A permissive stand-in for a model the registry does not know yet (new models appear often).
 
-    It accepts every aspect ratio and size the family accepts and prices like 3.1 Flash Image; the
-    provider has the last word on validity.
+    It accepts every aspect ratio, size, thinking level, search type and tier the family has and prices like
+    3.1 Flash Image; the provider has the last word on validity.
     """
     base = lookup(DEFAULT_MODEL)
     assert base is not None
@@ -330,8 +331,8 @@ def generic_model(model_id: str) -> ModelInfo:
         sizes=base.sizes, default_size=base.default_size, max_input_images=base.max_input_images,
         input_image_tokens=base.input_image_tokens, price=base.price, released=None,
         notes="Unknown to the registry: limits and prices are 3.1 Flash Image's, as a guess.",
-        output_mime=base.output_mime, thinking=True, thinking_levels=base.thinking_levels,
-        grounding=base.grounding, service_tiers=base.service_tiers, video_input=base.video_input,
+        output_mime=base.output_mime, thinking=True, thinking_levels=THINKING_LEVELS, grounding=GROUNDING_TYPES,
+        service_tiers=SERVICE_TIERS, video_input=base.video_input,
     )
 
 
