@@ -41,6 +41,7 @@ from .backends.judges import (
     rubric_schema,
     slug,
 )
+from .backends.openrouter_judge import OpenRouterJudge, judge_model_info
 from .engine import Engine
 from .errors import OptionError, ToolkitError
 from .images import load_image
@@ -109,16 +110,18 @@ class JudgeSetup:
 
 def transport_for(backend: Any, model_id: str) -> JudgeSetup:
     """The judge transport for a study's backend: the simulated judge offline, Gemini structured output on the
-    Gemini API; any other backend is refused, naming the fix."""
+    Gemini API, any vision model's structured output on OpenRouter; any other backend is refused, naming the fix."""
     kind = getattr(backend, "kind", "")
     if kind == "offline":
         return JudgeSetup(SimulatedJudge(), SIMULATED_LABEL, simulated=True)
     client = getattr(backend, "client", None)
     if kind == "gemini" and client is not None:
         return JudgeSetup(GeminiJudge(client, provider_error=getattr(backend, "provider_error", None)), model_id)
+    if kind == "openrouter" and client is not None:
+        return JudgeSetup(OpenRouterJudge(backend), model_id)
     raise OptionError(f"The {kind or type(backend).__name__!r} backend has no judge here. Judge with "
-                      f"backend='gemini' (a Gemini API key) or backend='offline' (the simulated judge), e.g. "
-                      f"study.judge(rubric, backend='gemini').")
+                      f"backend='gemini' (a Gemini API key), backend='openrouter' (an OpenRouter key) or "
+                      f"backend='offline' (the simulated judge), e.g. study.judge(rubric, backend='gemini').")
 
 
 class PlanJudging:
@@ -215,7 +218,9 @@ def judge_engine(engine: Engine, backend: Any = None) -> Engine:
 
 
 def _setup(engine: Engine, model: str | None) -> tuple[ModelInfo, JudgeSetup]:
-    info = text_models.model_info(model)
+    # on OpenRouter the judge is any vision model by its OpenRouter id; elsewhere a Gemini text model
+    openrouter = getattr(engine.backend, "kind", "") == "openrouter"
+    info = judge_model_info(model) if openrouter else text_models.model_info(model)
     return info, transport_for(engine.backend, info.id)
 
 

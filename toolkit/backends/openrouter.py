@@ -76,6 +76,29 @@ def openrouter_model(model_id: str) -> str:
     return bare if "/" in bare else f"google/{bare}"
 
 
+async def completion_json(client: Any, model: str, wire_model: str, messages: Any, **kwargs: Any) -> dict[str, Any]:
+    """One chat completion through the ``openai`` client (``with_raw_response``) -> the reply's JSON object.
+
+    An SDK exception becomes a :class:`~toolkit.errors.ProviderError` (``model`` names it); a body that is not a
+    JSON object is a :class:`~toolkit.errors.MalformedReplyError`.
+    """
+    try:
+        raw = await client.chat.completions.with_raw_response.create(model=wire_model, messages=messages, **kwargs)
+        content = raw.content
+    except Exception as e:
+        mapped = to_provider_error(e, model)
+        if mapped is None:
+            raise
+        raise mapped from None
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedReplyError("openrouter", f"the reply was not valid JSON ({len(content)} bytes)") from None
+    if not isinstance(body, dict):
+        raise MalformedReplyError("openrouter", "the reply was not a JSON object")
+    return body
+
+
 class OpenRouterBackend:
     """Calls Gemini image models through OpenRouter.
 
@@ -133,6 +156,11 @@ class OpenRouterBackend:
     def description(self) -> str:
         return f"OpenRouter at {self.base_url} (openai client)"
 
+    @property
+    def client(self) -> Any:
+        """The ``openai.AsyncOpenAI`` client (``max_retries=0``) every call goes through, the judge's too."""
+        return self._client
+
     def __repr__(self) -> str:
         return f"OpenRouterBackend(base_url={self.base_url!r}, api_key=<redacted>)"
 
@@ -180,23 +208,8 @@ class OpenRouterBackend:
             kwargs["seed"] = request.options.seed
         if request.options.temperature is not None:
             kwargs["temperature"] = request.options.temperature
-        try:
-            raw = await self._client.chat.completions.with_raw_response.create(
-                model=openrouter_model(request.model), messages=self.messages(request),  # type: ignore[arg-type]
-                extra_body=self.extra_body(request), **kwargs,
-            )
-            content = raw.content
-        except Exception as e:
-            mapped = to_provider_error(e, request.model)
-            if mapped is None:
-                raise
-            raise mapped from None
-        try:
-            body = json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            raise MalformedReplyError("openrouter", f"the reply was not valid JSON ({len(content)} bytes)") from None
-        if not isinstance(body, dict):
-            raise MalformedReplyError("openrouter", "the reply was not a JSON object")
+        body = await completion_json(self._client, request.model, openrouter_model(request.model),
+                                     self.messages(request), extra_body=self.extra_body(request), **kwargs)
         return parse_completion(body, info, request.options.image_size)
 
     def list_models(self) -> list[str]:

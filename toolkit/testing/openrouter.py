@@ -32,6 +32,7 @@ from .. import pricing, registry
 from ..registry import ModelInfo
 from .base import BLOCK_REASONS, BadDataURL, Outcome, decode_data_url
 from .loopback import Incoming, LoopbackFake, LoopbackHandler, http_phrase
+from .openrouter_structured import BadStructuredRequest, is_structured, structured_completion
 
 __all__ = ["FakeOpenRouterServer"]
 
@@ -93,6 +94,8 @@ class FakeOpenRouterServer(LoopbackFake):
     * Refusals are HTTP 200: ``finish_reason="content_filter"`` with ``native_finish_reason`` (e.g.
       ``IMAGE_SAFETY``) and no images. The simulator's ``[sim:...]`` triggers map the same way.
     * Without ``"image"`` in ``modalities`` the model answers with text only, as the real service does.
+    * A ``response_format`` of type ``json_schema`` (a study's judge) to a vision text model is answered with
+      JSON that fits the schema; scripted malformed answers and refusals: :mod:`toolkit.testing.openrouter_structured`.
     * Error bodies: ``{"error": {"code", "message", "metadata"?}, "user_id"}``; a 429 adds
       ``metadata.headers`` with the rate-limit headers and, when the outcome has ``retry_after``, a
       ``Retry-After`` header. 502/524/529 carry ``metadata.provider_name``.
@@ -112,7 +115,7 @@ class FakeOpenRouterServer(LoopbackFake):
         "malformed": Outcome.malformed(),
     }
     KINDS: ClassVar[frozenset[str]] = frozenset(
-        {"ok", "blocked", "no_image", "text_only", "error", "drop", "html", "malformed"})
+        {"ok", "blocked", "no_image", "text_only", "error", "drop", "html", "malformed", "finish"})
 
     def __init__(self, *, api_key: str | None = None, latency_s: float = 0.0, host: str = "127.0.0.1",
                  port: int = 0, report_image_tokens: bool = True, cost_factor: float = 1.0) -> None:
@@ -209,6 +212,12 @@ class FakeOpenRouterServer(LoopbackFake):
             whole = json.dumps({"id": "gen-x", "choices": [{"message": {"role": "assistant", "content": "Here"}}]})
             h.send(200, whole[: len(whole) // 2].encode(), "application/json")
             return
+        if is_structured(body):  # a judge's structured-output call to a text model (openrouter_structured.py)
+            try:
+                h.send_json(200, structured_completion(body, outcome, next(self._ids), self.cost_factor))
+            except BadStructuredRequest as e:
+                h.send_json(400, {"error": {"code": 400, "message": str(e)}, "user_id": "user_fake"})
+            return
         try:
             parsed = _parse_chat(body)
         except _BadRequest as e:
@@ -230,7 +239,7 @@ class FakeOpenRouterServer(LoopbackFake):
         if outcome.kind == "blocked":
             finish, native = "content_filter", outcome.reason or "IMAGE_SAFETY"
             text = outcome.message or ""
-        elif outcome.kind == "no_image":
+        elif outcome.kind in ("no_image", "finish"):  # an image model that stops early draws nothing
             native = outcome.reason or "NO_IMAGE"
             text = outcome.message or ""
         elif outcome.kind == "text_only" or not want_image:
