@@ -137,3 +137,24 @@ def test_study_html_is_truncated_like_pandas(studio):
     page = study._repr_html_()
     assert "4 more cells not shown" in page and long not in page and "…" in page
     assert page.count("<tr>") <= 22  # header + 20 rows
+
+
+def test_a_pil_input_is_encoded_once_per_plan_not_once_per_cell(studio, monkeypatch):
+    """A 40-cell plan over one PIL image encodes it once (planning used to re-encode it for every cell)."""
+    from PIL import Image
+
+    photo = Image.new("RGB", (320, 240), (200, 120, 40))
+    saves = []
+    real_save = Image.Image.save
+
+    def counting_save(self, fp, *args, **kwargs):
+        if self is photo or self.size == photo.size:
+            saves.append(self.size)
+        return real_save(self, fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", counting_save)
+    plan = studio.plan("a poster of {thing}, edited", images=photo, thing=[f"thing {i}" for i in range(20)],
+                       aspect_ratio=["1:1", "4:3"])
+    assert len(plan.cells) == 40
+    assert len(saves) == 1
+    assert len({c.request.key for c in plan.cells}) == 40

@@ -137,6 +137,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE calls ADD COLUMN grounding_queries INTEGER NOT NULL DEFAULT 0;
     """,
+    # 8: covering indexes for the ledger's two frequent questions, so neither reads the table's rows: the
+    # CostMeter's figures for one session (it replaces calls_session, its prefix) and summary()'s GROUP BY
+    # backend, model, operation with the latencies in group order (no sort).
+    """
+    CREATE INDEX calls_session_money ON calls(session, cached, status, cost_usd, list_cost_usd);
+    DROP INDEX calls_session;
+    CREATE INDEX calls_summary ON calls(backend, model, operation, cached, status, latency_s, n_images, cost_usd,
+                                        list_cost_usd);
+    """,
 )
 
 
