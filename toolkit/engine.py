@@ -304,9 +304,16 @@ class Engine:
             estimate = self.estimate_one(misses[0], info, tier=answers.request_tier(misses[0].options))
             rows = [self.row(req, status="sent", group=group) for req in misses]
             row_ids = list(self.budget.open(rows, [estimate] * len(rows)))
-        outcomes = await asyncio.gather(
-            *(self._send(r, info, group, row_id, transport, on_text) for r, row_id in zip(misses, row_ids, strict=True)),
-            return_exceptions=True)
+        outcomes: list[Result | BaseException]
+        if len(misses) == 1:  # the common case: awaited in this task (gather would wrap it in a task of its own)
+            try:
+                outcomes = [await self._send(misses[0], info, group, row_ids[0], transport, on_text)]
+            except ProviderError as e:
+                outcomes = [e]
+        else:
+            outcomes = await asyncio.gather(
+                *(self._send(r, info, group, row_id, transport, on_text)
+                  for r, row_id in zip(misses, row_ids, strict=True)), return_exceptions=True)
         errors: list[str] = []
         first_error: BaseException | None = None
         for req, out in zip(misses, outcomes, strict=True):

@@ -22,7 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .. import pricing
 from ..errors import MalformedReplyError, ProviderError
-from ..images import MAX_PIXELS, sniff_mime
+from ..images import MAX_PIXELS, header_size, sniff_mime
 from ..request import ImagePart, Request, Turn
 from ..result import STATUSES
 from ..secrets import scrub
@@ -112,6 +112,11 @@ def _image_problem(data: bytes, declared: str) -> tuple[str | None, str | None]:
                 f"{bytes(data[:8]).hex(' ') or 'with nothing'})"), None
     if sniffed in _PLUGIN_FORMATS:
         return None, sniffed
+    size = header_size(data) if sniffed in ("image/png", "image/jpeg") else None  # a few microseconds
+    if size is not None:
+        w, h = size
+        return (f"a {sniffed} of impossible size {w}x{h}" if w < 1 or h < 1 or w * h > MAX_PIXELS else None), sniffed
+    # other formats, or a PNG/JPEG header the fast reader does not find: Pillow reads it
     from PIL import Image
 
     try:

@@ -37,7 +37,7 @@ from .input_image import InputImage
 from .load import DEFAULT_MAX_SIDE, MIN_MAX_SIDE, load_image
 from .metadata import METADATA_KEY, embed_metadata, read_metadata, strip_metadata
 from .normalise import JPEG_QUALITY
-from .sniff import sniff_mime
+from .sniff import header_size, sniff_mime
 
 __all__ = [
     "DEFAULT_MAX_SIDE",
@@ -49,6 +49,7 @@ __all__ = [
     "MIN_SIDE",
     "InputImage",
     "embed_metadata",
+    "header_size",
     "load_image",
     "read_metadata",
     "sniff_mime",
