@@ -11,9 +11,11 @@ The same N calls (distinct prompts, so no cache hits) go through four arms, inte
   in a home on the same disk;
 * **design floor**: the floor of the Studio's design rather than of a blocking loop: the ledger row written
   ahead as ``sent`` in one transaction before the request leaves and completed in a second (money is never
-  spent unrecorded), and the call made with the SDK's async client on an event loop in another thread (what
-  lets a study run 16 calls at once and a notebook cancel or time out a call), its body read the Studio's way
-  (``pydantic_core.from_json`` and the fast base64 decode), then the sha256 and the same file write. What the
+  spent unrecorded), and the call made the Studio's way: the wire request posted through the SDK's async API
+  client (``_api_client.async_request``, what ``models.generate_content`` calls after converting its typed
+  arguments) on an event loop in another thread (what lets a study run 16 calls at once and a notebook cancel
+  or time out a call), the body read with ``pydantic_core.from_json`` and the fast base64 decode; then the
+  sha256 and the same file write. What the
   Studio costs beyond it is its own machinery: validation, the cache, the budget's checks, retries, deadlines,
   the rate limiter, metadata and the Result;
 * **Studio**: ``Studio.generate``: validation, hashing, cache lookup, retries wrapper, pricing, the budget's
@@ -327,13 +329,14 @@ def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0, se
 
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="design-floor-loop", daemon=True).start()
-            body_config = types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"],
-                                                      should_return_http_response=True)
+
+            post = client.aio._api_client.async_request  # the call the Studio makes (its raw_json path)
 
             async def design_call(prompt: str) -> bytes:
-                resp = await client.aio.models.generate_content(
-                    model=MODEL, contents=[{"role": "user", "parts": [{"text": prompt}]}], config=body_config)
-                body = from_json(resp.sdk_http_response.body)
+                resp = await post("post", f"models/{MODEL}:generateContent", {
+                    "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+                    "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}, None)
+                body = from_json(resp.body)
                 return decode_b64(body["candidates"][0]["content"]["parts"][1]["inlineData"]["data"])
 
             def design(i: int) -> None:

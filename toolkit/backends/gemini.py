@@ -39,6 +39,7 @@ from ..request import Options, Request
 from ..secrets import Secret
 from .base import BatchStatus, Reply
 from .gemini_batch import BATCH_INLINE_LIMIT_BYTES, cancel_job, job_state, poll_job, submit_job
+from .gemini_calls import sdk_generate_json, sdk_post_json
 from .gemini_wire import (
     GENERATE_CONTENT_OPTIONS,
     VERTEX_ONLY_OPTIONS,
@@ -52,7 +53,6 @@ from .gemini_wire import (
     retry_delay_s,
     sdk_config,
     sdk_contents,
-    sdk_generate_json,
     sdk_image_config,
     text_deltas,
     to_provider_error,
@@ -110,6 +110,12 @@ class GenerateContentBackend:
 
     Attributes
     ----------
+    raw_json : bool
+        True (default): :meth:`generate` posts our own wire request (:meth:`wire_request`, the one streams and
+        batch files send) through the SDK's own API client, the call ``models.generate_content`` makes after
+        converting its typed arguments; skipping that converter saves about 1.2 ms of CPU per call. False uses
+        ``models.generate_content`` with ``should_return_http_response=True`` (also the fallback if a later SDK
+        lacks the private ``async_request``). Both read the reply as wire JSON.
     raw_stream_json : bool
         True (default): :meth:`generate_stream` reads each SSE event as wire JSON through the SDK's own API
         client, so ``finishMessage`` survives. google-genai 3.3.0 refuses ``should_return_http_response``
@@ -121,6 +127,7 @@ class GenerateContentBackend:
 
     kind: ClassVar[str] = "gemini"
     spends_money: ClassVar[bool] = True
+    raw_json: bool = True
     raw_stream_json: bool = True
     #: True when the base URL is a classroom gateway: its charge header (``x-classroom-charged-usd``) is the
     #: call's cost (a room-cache replay costs the seat $0).
@@ -161,9 +168,16 @@ class GenerateContentBackend:
 
     # -- calls ----------------------------------------------------------------------------------------------
     async def generate(self, request: Request) -> Reply:
+        """Answer one request over ``generateContent`` (see :attr:`raw_json`), read as wire JSON."""
         headers: dict[str, str] = {}
-        body = await sdk_generate_json(self._client, request.model, sdk_contents(request),
-                                       self.generation_config(request), self.kind, self.provider_error, headers)
+        post = getattr(getattr(self._client.aio, "_api_client", None), "async_request", None)
+        if self.raw_json and post is not None:
+            body = await sdk_post_json(post, f"{self.model_path(request.model)}:generateContent",
+                                       self.wire_request(request), request.model, self.kind, self.provider_error,
+                                       headers)
+        else:
+            body = await sdk_generate_json(self._client, request.model, sdk_contents(request),
+                                           self.generation_config(request), self.kind, self.provider_error, headers)
         return self._charged(parse_response(body, provider=self.kind), headers)
 
     def _charged(self, reply: Reply, headers: dict[str, str]) -> Reply:

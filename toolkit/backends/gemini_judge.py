@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 from ..errors import MalformedReplyError, ProviderError
 from ..request import Request
 from .base import BLOCK_REASONS, Reply
-from .gemini_wire import parse_usage, sdk_contents, sdk_generate_json, to_provider_error
+from .gemini_calls import sdk_generate_json
+from .gemini_wire import parse_usage, sdk_contents, to_provider_error
 from .judges import JudgeTask, JudgeTransport, verdict_reply
 
 #: The judge's output cap: a verdict is a few hundred tokens; thinking models need room to think first.

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic_core import SchemaValidator, ValidationError, core_schema, from_json
+from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from .. import registry
 from ..errors import RETRYABLE_CODES, MalformedReplyError, ModelNotFoundError, OptionError, ProviderError
@@ -558,32 +558,3 @@ def classroom_charge(headers: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return amount if amount is not None and 0 <= amount < 1e6 else None
-
-
-async def sdk_generate_json(client: Any, model: str, contents: Any, config: Any, provider: str,
-                            map_error: Callable[[Exception, str | None], ProviderError | None],
-                            headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """One ``generate_content`` call through the SDK's async client (``config`` with
-    ``should_return_http_response=True``) -> the reply's wire JSON object (and its HTTP headers into ``headers``).
-
-    An SDK exception goes through ``map_error`` (None: not a provider failure, re-raised as it is); a body that
-    is not a JSON object is a :class:`~toolkit.errors.MalformedReplyError`. The body is parsed with pydantic-core,
-    a few times faster than ``json.loads``.
-    """
-    try:
-        response = await client.aio.models.generate_content(model=model, contents=contents, config=config)
-    except Exception as e:
-        mapped = map_error(e, model)
-        if mapped is None:
-            raise
-        raise mapped from None
-    raw = response.sdk_http_response.body if response.sdk_http_response else None
-    if headers is not None and response.sdk_http_response and response.sdk_http_response.headers:
-        headers.update(response.sdk_http_response.headers)
-    try:
-        body = from_json(raw) if raw else {}
-    except ValueError:
-        raise MalformedReplyError(provider, f"the reply was not valid JSON ({len(raw or '')} bytes)") from None
-    if not isinstance(body, dict):
-        raise MalformedReplyError(provider, "the reply was not a JSON object")
-    return body
