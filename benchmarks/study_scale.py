@@ -16,7 +16,9 @@ tiny PNG (so the figures are the toolkit's own costs, not image I/O). Printed, e
 written and hashed), printing peak RSS including ``study.df`` (target <= 1.5 GB); ``--skip-batch`` skips
 batch mode. ``--batch-only`` runs only the batch-mode study, with the fake server in a child process, so the
 peak RSS printed is the toolkit's own (the full run keeps the fake in-process, and its peak includes the
-fake's copy of the job and its answers).
+fake's copy of the job and its answers). ``--image-kb 1500`` (with ``--batch-only``) answers every batch
+request with an incompressible PNG of about that size instead of the tiny one, as real 1K images are
+(``--cells 500 --image-kb 1500`` moves about 1 GB of base64 answers).
 
 Run: ``python benchmarks/study_scale.py [--cells 10000 --concurrency 16 --rss-cells 0]``
 """
@@ -24,6 +26,7 @@ Run: ``python benchmarks/study_scale.py [--cells 10000 --concurrency 16 --rss-ce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import itertools
@@ -43,6 +46,16 @@ KEY = "bench-key-000000"
 def tiny_png() -> bytes:
     buf = io.BytesIO()
     tk.sample("cat").convert("RGB").resize((64, 64)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def noise_png(kb: int) -> bytes:
+    """An incompressible PNG of about ``kb`` kilobytes (random pixels)."""
+    from PIL import Image
+
+    side = max(8, int((kb * 1024 / 3) ** 0.5))
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, "PNG")
     return buf.getvalue()
 
 
@@ -86,11 +99,13 @@ def main() -> None:
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--rss-cells", type=int, default=0, help="also run N cells with distinct 2.65 MB PNGs")
     ap.add_argument("--batch-only", action="store_true", help="only the batch-mode run, the fake in a child process")
+    ap.add_argument("--image-kb", type=int, default=0,
+                    help="with --batch-only: answer with an incompressible PNG of about this many kB")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; load average at start {os.getloadavg()}")
     n = args.cells
     if args.batch_only:
-        batch_only(n, args.concurrency)
+        batch_only(n, args.concurrency, noise_png(args.image_kb) if args.image_kb else tiny_png())
         print(f"load average at end {os.getloadavg()}")
         return
 
@@ -160,13 +175,13 @@ def fake_server(q: Any, png: bytes, stop: Any) -> None:
     q.put(rss_mb())
 
 
-def batch_only(n: int, concurrency: int) -> None:
+def batch_only(n: int, concurrency: int, png: bytes) -> None:
     """The batch-mode study alone, against a fake in a child process: submit, collect and this process's RSS."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     q, stop = ctx.Queue(), ctx.Event()
-    proc = ctx.Process(target=fake_server, args=(q, tiny_png(), stop), daemon=True)
+    proc = ctx.Process(target=fake_server, args=(q, png, stop), daemon=True)
     proc.start()
     try:
         base_url = q.get(timeout=60)
@@ -184,6 +199,10 @@ def batch_only(n: int, concurrency: int) -> None:
             collect_s = time.perf_counter() - t
             ok = sum(1 for r in collected.results.values() if r.status == "ok")
             peak = rss_mb()
+            form = "?"
+            with contextlib.suppress(Exception):  # a results file (GENERATED) exists only for a file job
+                files = list(studio.backend.client.files.list())  # type: ignore[attr-defined]
+                form = "as a JSONL file" if any(str(f.source).endswith("GENERATED") for f in files) else "inline"
         stop.set()
         server_peak = q.get(timeout=60)
     finally:
@@ -191,8 +210,8 @@ def batch_only(n: int, concurrency: int) -> None:
         proc.join(timeout=30)
         if proc.is_alive():
             proc.kill()
-    print(f"batch mode, {n} cells, fake server in a child process: submit {submit_s:.1f} s "
-          f"({len(collected.jobs)} job(s)), collect {collect_s:.1f} s, {ok} ok")
+    print(f"batch mode, {n} cells of {len(png) / 1e3:,.0f} kB PNGs, fake server in a child process: submit "
+          f"{submit_s:.1f} s ({len(collected.jobs)} job(s), answers {form}), collect {collect_s:.1f} s, {ok} ok")
     print(f"  peak RSS of the toolkit's process: {before:.0f} MB before, {after_submit:.0f} MB after submitting, "
           f"{peak:.0f} MB after collecting; the fake server's process peaked at {server_peak:.0f} MB")
 

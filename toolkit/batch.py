@@ -292,20 +292,30 @@ def _refresh_job(study: Study, job: str) -> None:
         if e.code != 404:
             raise
         status = BatchStatus(job, "JOB_STATE_NOT_FOUND", True, error=e.message)
-    study.job_states[job] = status.state
-    engine.store.batch_update(job, state=status.state, updated=_now())
-    if not status.done:
-        return
-    if not engine.store.batch_claim(job, _now(), _stale_before()):
-        _load_collected(study, engine.store.batch_get(job) or row)
-        return
     try:
-        _collect(study, row, status)
-    except BaseException:
-        engine.store.batch_update(job, collected=None)  # let the next refresh try again
-        raise
-    engine.store.batch_update(job, completed=_now(), error=status.error)
-    engine.budget.release(job)
+        study.job_states[job] = status.state
+        engine.store.batch_update(job, state=status.state, updated=_now())
+        if not status.done:
+            return
+        if not engine.store.batch_claim(job, _now(), _stale_before()):
+            _load_collected(study, engine.store.batch_get(job) or row)
+            return
+        try:
+            _collect(study, row, status)
+        except BaseException:
+            engine.store.batch_update(job, collected=None)  # let the next refresh try again
+            raise
+        engine.store.batch_update(job, completed=_now(), error=status.error)
+        engine.budget.release(job)
+    finally:
+        _close(status.results)
+
+
+def _close(results: Any) -> None:
+    """Release what a poll's answers hold (a results file on disk, for the Gemini backend's file jobs)."""
+    close = getattr(results, "close", None)
+    if callable(close):
+        close()
 
 
 def _stale_before() -> str:
@@ -318,7 +328,11 @@ def _cells_of(study: Study, spec: dict[str, Any]) -> list[Cell]:
 
 
 def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
-    """Feed each answer of a finished job through the Studio's finishing path (one ledger row per cell)."""
+    """Feed each answer of a finished job through the Studio's finishing path (one ledger row per cell).
+
+    One answer at a time: each is looked up (a results file's line read and parsed only then), finished
+    (its image stored) and dropped before the next, so memory stays flat whatever the job's size.
+    """
     engine = study.plan.engine
     job = row["name"]
     recorded = {r["key"]: r for r in engine.store.batch_calls(job)}
@@ -331,7 +345,9 @@ def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
             _from_row(study, cells, recorded[key], job)
             continue
         first = cells[0]
-        answer = status.results.get(key, status.results.get(f"#{position}"))
+        answer = status.results.get(key)
+        if answer is None:
+            answer = status.results.get(f"#{position}")
         if isinstance(answer, Reply):
             result = engine.finish(first.request, first.model, answer, latency_s=latency, group=job, tier=TIER)
             _assign(study, cells, result=result)
@@ -340,6 +356,10 @@ def _collect(study: Study, row: dict[str, Any], status: BatchStatus) -> None:
             message = scrub(str(answer)) or ""
         elif status.succeeded:
             message = f"batch job {job} returned no answer for this request"
+            unreadable = getattr(status.results, "unreadable", 0)
+            if unreadable:
+                message += (f" ({unreadable} line(s) of its results file could not be read, so their requests are "
+                            f"unknown; run the study again to send only the cells that failed)")
         else:
             message = f"batch job {job} ended {status.state}" + (f": {status.error}" if status.error else "")
         engine.record_failure(first.request, first.model, error=message, group=job, latency_s=latency, tier=TIER)

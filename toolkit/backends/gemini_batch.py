@@ -2,10 +2,14 @@
 
 https://ai.google.dev/gemini-api/docs/batch-api: one job runs one model at 50% of the standard price, with a
 24-hour target turnaround. :func:`submit_job` sends the requests with ``client.aio.batches.create``, inline
-while the serialised requests stay under ``inline_limit_bytes`` (:data:`BATCH_INLINE_LIMIT_BYTES` by default:
-the API takes inline requests up to 20 MB in total) and otherwise as a JSONL file (one ``{"key", "request"}``
-per line) uploaded with ``client.aio.files.upload`` (https://ai.google.dev/gemini-api/docs/files).
-:func:`poll_job` reads each answer as wire JSON and parses it with
+while both the serialised requests stay under ``inline_limit_bytes`` (:data:`BATCH_INLINE_LIMIT_BYTES` by
+default: the API takes inline requests up to 20 MB in total) and the answers are expected to stay under
+``inline_answers_limit_bytes`` (:data:`BATCH_INLINE_ANSWERS_LIMIT_BYTES`, see :func:`expected_answer_bytes`),
+and otherwise as a JSONL file (one ``{"key", "request"}`` per line) uploaded with ``client.aio.files.upload``
+(https://ai.google.dev/gemini-api/docs/files). The answers come back the way the requests went: inline in
+the job's Operation JSON, or as a JSONL results file, which is streamed to disk and read one line per answer
+(:mod:`toolkit.backends.gemini_batch_results`), so collecting a job of thousands of images stays flat in
+memory. :func:`poll_job` reads each answer as wire JSON and parses it with
 :func:`~toolkit.backends.gemini_wire.parse_response`, exactly like a ``generateContent`` reply.
 
 Why wire JSON and not the SDK's typed ``BatchJob``: google-genai 3.3.0 converts a batch answer through
@@ -15,7 +19,7 @@ back what was dropped (checked against the fake; thought signatures, images, fin
 survive). So the long-running Operation (``batches.get``, https://ai.google.dev/api/batch-mode) is fetched
 with the SDK's own API client (``client.aio._api_client.async_request("get", "batches/<id>", {})``, the very
 call ``batches.get`` makes, so auth, base URL, API version, timeout and error mapping stay the SDK's) and the
-JSONL output file with ``client.aio.files.download`` (raw bytes already). That client is private API: if a
+JSONL output file with ``client.aio.files.download`` (raw bytes already, streamed to a file). That client is private API: if a
 later SDK lacks it, :func:`fetch_operation` falls back to the typed ``batches.get`` plus ``model_dump`` and
 loses only ``finishMessage`` (``raw_json=False`` forces the fallback).
 """
@@ -25,18 +29,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
-from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
-from ..errors import MalformedReplyError, ProviderError
+from ..errors import MalformedReplyError
 from ..request import Request
 from ..secrets import scrub
-from .base import TERMINAL_JOB_STATES, BatchStatus, Reply, as_provider_error, check_reply
+from .base import TERMINAL_JOB_STATES, BatchStatus
+from .gemini_batch_results import RPC_CODES as RPC_CODES
+from .gemini_batch_results import LazyAnswers as LazyAnswers
+from .gemini_batch_results import batch_answer as batch_answer
+from .gemini_batch_results import download_results
 from .gemini_wire import (
-    gemini_hint,
     json_field,
-    parse_response,
     request_json,
     sdk_config,
     sdk_contents,
@@ -48,14 +52,15 @@ from .gemini_wire import (
 #: inline requests past 20 MB in total; the margin covers the envelope and the SDK's own encoding.
 BATCH_INLINE_LIMIT_BYTES = 18_000_000
 
-#: google.rpc.Code numbers (what a google.rpc.Status inside an Operation carries) -> (name, HTTP code), as
-#: Google's API design guide maps them (https://cloud.google.com/apis/design/errors).
-RPC_CODES = {
-    1: ("CANCELLED", 499), 2: ("UNKNOWN", 500), 3: ("INVALID_ARGUMENT", 400), 4: ("DEADLINE_EXCEEDED", 504),
-    5: ("NOT_FOUND", 404), 7: ("PERMISSION_DENIED", 403), 8: ("RESOURCE_EXHAUSTED", 429),
-    9: ("FAILED_PRECONDITION", 400), 13: ("INTERNAL", 500), 14: ("UNAVAILABLE", 503), 16: ("UNAUTHENTICATED", 401),
-}
+#: Largest expected size of a job's answers for it to go inline. Inline answers come back inside the job's
+#: Operation JSON, which is read and parsed whole; past this the job goes as a JSONL file, whose results
+#: file is streamed to disk and read one answer at a time. 64 MB is about 24 images at 1K.
+BATCH_INLINE_ANSWERS_LIMIT_BYTES = 64_000_000
 
+#: Expected bytes of one answer in the output, by ``imageSize``: an image as base64 (4/3 of its bytes) plus
+#: the reply around it. A 1K image is about 1.5-2 MB (about 2.6 MB as base64); 2K and 4K scale with the
+#: pixels; 512 is about a quarter of 1K. No ``imageSize`` is the models' default, 1K.
+ANSWER_BYTES_BY_IMAGE_SIZE = {"512": 700_000, "1K": 2_600_000, "2K": 10_000_000, "4K": 40_000_000}
 
 def check_batch(requests: list[Request]) -> None:
     """Refuse what one Batch API job cannot hold: no requests, several models, or duplicate keys.
@@ -73,6 +78,20 @@ def check_batch(requests: list[Request]) -> None:
     keys = [r.key for r in requests]
     if len(set(keys)) != len(keys):
         raise ValueError("A batch job's requests must have distinct keys (send each identical request once).")
+
+
+def expected_answer_bytes(requests: list[Request]) -> int:
+    """What a job's answers are expected to weigh: :data:`ANSWER_BYTES_BY_IMAGE_SIZE` per request (1K when
+    the size is unset or unknown).
+
+    >>> from toolkit.request import Options, TextPart, Turn
+    >>> r = Request("gemini", "gemini-3.1-flash-image", (Turn("user", (TextPart("a cat"),)),), Options(image_size="2K"))
+    >>> expected_answer_bytes([r, r])
+    20000000
+    """
+    default = ANSWER_BYTES_BY_IMAGE_SIZE["1K"]
+    return sum(ANSWER_BYTES_BY_IMAGE_SIZE.get((r.options.image_size or "1K").upper().removesuffix("PX"), default)
+               for r in requests)
 
 
 def job_state(state: Any) -> str:
@@ -120,45 +139,6 @@ def batch_status(job_name: str, op: dict[str, Any]) -> BatchStatus:
                        elapsed_s=elapsed)
 
 
-def batch_answer(entry: dict[str, Any], model: str | None) -> Reply | ProviderError:
-    """One ``{"response"}`` / ``{"error"}`` entry of a batch's output -> Reply or ProviderError.
-
-    A response that cannot be read, or fails :func:`~toolkit.backends.base.check_reply`, is a
-    :class:`~toolkit.backends.base.MalformedReplyError` for that request alone.
-
-    >>> batch_answer({"error": {"code": 8, "message": "quota"}}, None).status
-    'RESOURCE_EXHAUSTED'
-    """
-    response = json_field(entry, "response")
-    if isinstance(response, dict):
-        # one odd answer fails its own cell, never the whole collection (the Engine's check, done here)
-        try:
-            return check_reply(parse_response(response))
-        except ProviderError as e:
-            return e
-        except Exception as e:  # KeyError, TypeError, ValueError, ...: an answer of an unexpected shape
-            return as_provider_error("gemini", e)
-    raw_error = json_field(entry, "error")
-    err: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-    raw_code = err.get("code")
-    try:
-        code: int | None = int(raw_code) if raw_code is not None else None
-    except (TypeError, ValueError):
-        code = None
-    status = err.get("status")
-    if code is not None and code < 100:  # a google.rpc.Code number rather than an HTTP status
-        status = status or RPC_CODES.get(code, ("UNKNOWN", 500))[0]
-        code = RPC_CODES.get(code, ("UNKNOWN", 500))[1]
-    message = scrub(str(err.get("message") or "")) or "the batch returned neither a response nor an error"
-    hint: str | None
-    if code in (429, 500, 502, 503, 504):
-        hint = ("this request failed inside the batch job and was not retried; run the study again to send only "
-                "the cells that failed (the others replay from the cache).")
-    else:
-        hint = gemini_hint(code, status, message, model)
-    return ProviderError("gemini", code, status, message, hint=hint)
-
-
 def operation_from_typed(job: Any) -> dict[str, Any]:
     """The typed ``BatchJob`` back to the Operation's wire shape (the fallback; loses ``finishMessage``)."""
 
@@ -197,13 +177,15 @@ def _raise_mapped(e: Exception, model: str | None) -> NoReturn:
 
 # -- the calls ------------------------------------------------------------------------------------------------
 async def submit_job(client: Any, requests: list[Request], display_name: str, *,
-                     inline_limit_bytes: int = BATCH_INLINE_LIMIT_BYTES) -> str:
+                     inline_limit_bytes: int = BATCH_INLINE_LIMIT_BYTES,
+                     inline_answers_limit_bytes: int = BATCH_INLINE_ANSWERS_LIMIT_BYTES) -> str:
     """Submit requests of one model as one Batch API job; returns its name (``batches/...``).
 
     Each request is keyed by its :attr:`~toolkit.request.Request.key` (``metadata.key`` inline, ``key`` in
     JSONL), so the answers map back to cache keys. Inline when the serialised requests are smaller than
-    ``inline_limit_bytes``, else a JSONL file uploaded with the Files API and named in
-    ``inputConfig.fileName``.
+    ``inline_limit_bytes`` and their answers are expected (:func:`expected_answer_bytes`) to be smaller than
+    ``inline_answers_limit_bytes``; else a JSONL file uploaded with the Files API and named in
+    ``inputConfig.fileName``, so the answers come back as a results file read from disk one at a time.
 
     Parameters
     ----------
@@ -224,7 +206,8 @@ async def submit_job(client: Any, requests: list[Request], display_name: str, *,
     lines = [json.dumps({"key": r.key, "request": request_json(r)}, separators=(",", ":")) for r in requests]
     config = t.CreateBatchJobConfig(display_name=display_name)
     try:
-        if sum(len(line) for line in lines) < inline_limit_bytes:
+        small = expected_answer_bytes(requests) < inline_answers_limit_bytes
+        if small and sum(len(line) for line in lines) < inline_limit_bytes:
             src: Any = [t.InlinedRequest(contents=sdk_contents(r),  # type: ignore[arg-type]  # dicts validate
                                          config=sdk_config(r, sdk_image_config(r.options), raw=False),
                                          metadata={"key": r.key}) for r in requests]
@@ -258,89 +241,14 @@ async def fetch_operation(client: Any, job_name: str, *, raw_json: bool = True) 
     return operation_from_typed(job)
 
 
-_KEY = re.compile(rb'"key"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-class LazyAnswers(Mapping[str, "Reply | ProviderError"]):
-    r"""A finished job's answers by request key, each parsed (and its image decoded) only when asked for.
-
-    A 10,000-request job is collected one answer at a time: only the provider's raw output is held (the
-    operation JSON of an inline job, or the downloaded JSONL bytes, indexed by line), never every decoded
-    reply at once. Each lookup parses anew; nothing parsed is kept.
-
-    >>> answers = LazyAnswers(None)
-    >>> answers.add_lines(b'{"key": "a", "error": {"code": 8, "message": "quota"}}\n\n{"error": {}}\n')
-    >>> list(answers), answers["a"].status
-    (['a'], 'RESOURCE_EXHAUSTED')
-    """
-
-    def __init__(self, model: str | None) -> None:
-        self.model = model
-        self._entries: dict[str, Any] = {}
-        self._data = b""
-
-    def add(self, key: str, entry: Any) -> None:
-        """One parsed output entry (an inline response) under its key."""
-        self._entries[key] = entry
-
-    def add_lines(self, data: bytes) -> None:
-        """A results file (JSONL): each line with a key is indexed by its span in ``data``; lines without a
-        key are skipped, as they cannot be matched to a request."""
-        self._data = data
-        start = 0
-        while start < len(data):
-            end = data.find(b"\n", start)
-            end = len(data) if end < 0 else end
-            line = data[start:end].strip() if end - start < 4096 else None
-            key = self._line_key(start, end) if line is None else self._small_key(line)
-            if key is not None:
-                self._entries[key] = (start, end)
-            start = end + 1
-
-    def _small_key(self, line: bytes) -> str | None:
-        if not line:
-            return None
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            return None
-        key = entry.get("key") if isinstance(entry, dict) else None
-        return str(key) if key is not None else None
-
-    def _line_key(self, start: int, end: int) -> str | None:
-        # a long line holds an image: its key is read from the line's ends (where the API writes it) without
-        # parsing the megabytes between; failing that, the whole line is parsed once
-        for lo, hi in ((start, min(end, start + 2048)), (max(start, end - 2048), end)):
-            found = _KEY.search(self._data, lo, hi)
-            if found is not None:
-                try:
-                    return str(json.loads(b'"' + found.group(1) + b'"'))
-                except ValueError:
-                    break
-        return self._small_key(self._data[start:end])
-
-    def __getitem__(self, key: str) -> Reply | ProviderError:
-        raw = self._entries[key]
-        if isinstance(raw, tuple):
-            try:
-                raw = json.loads(self._data[raw[0]:raw[1]])
-            except ValueError as e:
-                return as_provider_error("gemini", e)
-        return batch_answer(raw if isinstance(raw, dict) else {}, self.model)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 async def poll_job(client: Any, job_name: str, *, raw_json: bool = True) -> BatchStatus:
     """The job's state; once done, every answer parsed from wire JSON (see the module docstring).
 
     Answers are keyed by the request key each one echoes; ``"#n"`` stands for the n-th inline request when
-    its key was not echoed.
+    its key was not echoed. A results file is streamed to a temporary file that the returned
+    ``status.results`` (a :class:`~toolkit.backends.gemini_batch_results.LazyAnswers`) removes when closed.
     """
+    answers: LazyAnswers | None = None
     try:
         op = await fetch_operation(client, job_name, raw_json=raw_json)
         status = batch_status(job_name, op)
@@ -356,10 +264,11 @@ async def poll_job(client: Any, job_name: str, *, raw_json: bool = True) -> Batc
                     key = json_field(json_field(entry, "metadata") or {}, "key")
                     answers.add(str(key) if key is not None else f"#{n}", entry)
             elif file_name:
-                data = await client.aio.files.download(file=file_name)
-                answers.add_lines(data)
+                await download_results(client, str(file_name), answers)
             status.results = answers
     except Exception as e:
+        if answers is not None:
+            answers.close()
         _raise_mapped(e, None)
     return status
 

@@ -36,7 +36,7 @@ from .gemini_answers import (
     response_json,
     stream_events,
 )
-from .gemini_batch import INLINE_BATCH_LIMIT_BYTES, BatchApi, FakeBatch, FakeFile
+from .gemini_batch import INLINE_BATCH_LIMIT_BYTES, BatchApi, FakeBatch, FakeFile, download_chunks
 from .gemini_structured import is_structured, structured_answer
 from .gemini_vertex import VERTEX_ROUTE, check_vertex_auth, models_reply, token_reply, vertex_action
 from .gemini_wire import (
@@ -153,9 +153,13 @@ class _Handler(LoopbackHandler):
             elif action is not None and action.startswith("files."):
                 assert version is not None
                 base = fake.base_url + prefix.removesuffix("/upload").removesuffix("/download")
-                self._send_reply(fake._batch_api.files_action(
+                reply = fake._batch_api.files_action(
                     action, version=version, base=base, path=split.path, resource=resource, body=body, raw=raw,
-                    headers=headers, query=query, origin=fake.base_url))
+                    headers=headers, query=query, origin=fake.base_url)
+                if action == "files.download" and reply.code == 200:
+                    self._send_download(reply, fake.batch_download_cut_bytes)
+                else:
+                    self._send_reply(reply)
             elif m is not None and version in ("v1", "v1beta") and m["rest"].split("/", 1)[0] == "interactions":
                 code, out = fake.interactions.handle(self.command, version, m["rest"], split.path, raw, body)
                 self.send(code, out, "application/json; charset=UTF-8")
@@ -257,6 +261,16 @@ class _Handler(LoopbackHandler):
     def _send_reply(self, reply: Reply) -> None:
         self.send(reply.code, reply.body, reply.content_type, reply.headers)
 
+    def _send_download(self, reply: Reply, cut: int | None) -> None:
+        chunks, cut_short = download_chunks(reply.body, cut)
+        self.start_chunked(reply.code, reply.content_type)
+        for chunk in chunks:
+            self.write_chunk(bytes(chunk))
+        if cut_short:
+            self.drop()
+        else:
+            self.write_chunk(b"")
+
     def _send_json(self, code: int, payload: Any) -> None:
         self.send(code, encode(payload), "application/json; charset=UTF-8")
 
@@ -316,12 +330,15 @@ class FakeGeminiServer(LoopbackFake):
     batch_inline_limit_bytes : int
         A ``batchGenerateContent`` body larger than this is refused with 400, as the real API refuses
         inlined requests past 20 MB (the default); tests lower it.
+    batch_download_cut_bytes : int, optional
+        When set, downloading a batch results file stops after this many bytes and the connection drops
+        (a transfer that breaks off mid-way); None (the default) sends it whole.
 
     Attributes
     ----------
     api_key, bearer_token, latency_s, today, static_mime
         See Parameters. Plain attributes; a test may change them while the server runs.
-    batch_polls_until_done, batch_seconds_until_done, batch_inline_limit_bytes
+    batch_polls_until_done, batch_seconds_until_done, batch_inline_limit_bytes, batch_download_cut_bytes
         Likewise.
     static_image : bytes or None
         Settable; None switches back to the simulator.
@@ -407,6 +424,7 @@ class FakeGeminiServer(LoopbackFake):
         batch_polls_until_done: int = 2,
         batch_seconds_until_done: float | None = None,
         batch_inline_limit_bytes: int = INLINE_BATCH_LIMIT_BYTES,
+        batch_download_cut_bytes: int | None = None,
         bearer_token: str | None = None,
     ) -> None:
         super().__init__(api_key=api_key, latency_s=latency_s, host=host, port=port, faults=faults,
@@ -418,6 +436,7 @@ class FakeGeminiServer(LoopbackFake):
         self.batch_polls_until_done = int(batch_polls_until_done)
         self.batch_seconds_until_done = batch_seconds_until_done
         self.batch_inline_limit_bytes = int(batch_inline_limit_bytes)
+        self.batch_download_cut_bytes = batch_download_cut_bytes
         self.interactions = FakeInteractions(self)
         self._batch_api = BatchApi(self, self._answer_one)
 

@@ -13,6 +13,11 @@ Choices where the real API is undocumented:
   HTTP-level outcomes become that request's ``error`` entry: ``error`` keeps its code and message;
   ``drop``, ``html`` and ``malformed`` (which mean nothing inside a batch) become 500 ``INTERNAL``;
   ``stall`` answers normally. ``batchStats`` counts are int64 strings, zero counts omitted.
+* In a job sent as a JSONL file, two of those damage the request's line of the results file instead (a
+  fault the real API is not known to make, for testing readers): ``malformed`` cuts the answered line in
+  half (not JSON; its ``key`` still leads it) and ``drop`` writes the answer without its ``key``.
+* The results file is downloaded in 1 MiB chunks (``Transfer-Encoding: chunked``); with the server's
+  ``batch_download_cut_bytes`` set, a download stops after that many bytes and the connection drops.
 * Cancelling a finished job is a no-op; ``DELETE`` forgets a job without cancelling it.
 * The upload-session URL (``?upload_id=...``) is its own credential, as on Google's upload front end.
   Uploaded files cannot be downloaded (only a batch job's generated output can), as the SDK documents.
@@ -36,7 +41,7 @@ from .base import Outcome
 from .gemini_answers import error_for, rfc3339
 from .gemini_wire import ApiError, Reply, get, int64, paged
 
-__all__ = ["INLINE_BATCH_LIMIT_BYTES", "BatchApi", "BatchHost", "FakeBatch", "FakeFile"]
+__all__ = ["INLINE_BATCH_LIMIT_BYTES", "BatchApi", "BatchHost", "FakeBatch", "FakeFile", "download_chunks"]
 
 # The real @type names say v1main whatever the path version.
 _BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
@@ -322,8 +327,7 @@ class BatchApi:
                 return
             results = [self._result(job, item) for item in job.items]
             if job.source == "file":
-                lines = [json.dumps({"key": item.key, **r}, separators=(",", ":"))
-                         for item, r in zip(job.items, results, strict=True)]
+                lines = [_output_line(item, r) for item, r in zip(job.items, results, strict=True)]
                 out = FakeFile(f"files/batch-{job.name.removeprefix('batches/')}", f"{job.name} responses",
                                "application/jsonl", ("\n".join(lines) + "\n").encode(), "GENERATED", time.time())
                 with self._lock:
@@ -340,11 +344,12 @@ class BatchApi:
         kind = item.outcome.kind
         if kind == "error":
             return {"error": error_for(item.outcome, job.model, job.version).status_json()}
-        if kind in ("drop", "html", "malformed"):  # transport faults have no meaning inside a batch
+        damages_line = job.source == "file" and kind in _LINE_FAULTS  # answered, then its line is damaged
+        if kind in ("drop", "html", "malformed") and not damages_line:  # no meaning inside a batch
             return {"error": ApiError(500).status_json()}
         if kind == "raw":
             return {"response": item.outcome.body}
-        outcome = Outcome.ok() if kind == "stall" else item.outcome
+        outcome = Outcome.ok() if kind == "stall" or damages_line else item.outcome
         try:
             return {"response": self.answer(job.version, job.model, item.body, outcome, item.number)}
         except ApiError as exc:
@@ -463,6 +468,23 @@ class BatchApi:
             self._uploads.pop(upload.id, None)
             self._files[name] = stored
         return Reply.json(200, {"file": _file_json(stored, base, version)}, {"x-goog-upload-status": "final"})
+
+
+_LINE_FAULTS = frozenset({"drop", "malformed"})
+
+
+def _output_line(item: _Item, result: dict[str, Any]) -> str:
+    """One line of a results file: ``{"key", "response" | "error"}``, damaged for the line faults."""
+    kind = item.outcome.kind
+    line = json.dumps(result if kind == "drop" else {"key": item.key, **result}, separators=(",", ":"))
+    return line[:len(line) // 2] if kind == "malformed" else line
+
+
+def download_chunks(data: bytes, cut: int | None, chunk: int = 1 << 20) -> tuple[list[memoryview], bool]:
+    """A download's body in chunks, stopped after ``cut`` bytes when set; and whether it was cut short."""
+    end = len(data) if cut is None else max(0, min(cut, len(data)))
+    view = memoryview(data)
+    return [view[i:min(i + chunk, end)] for i in range(0, end, chunk)], end < len(data)
 
 
 def _file_json(f: FakeFile, base: str, version: str) -> dict[str, Any]:
