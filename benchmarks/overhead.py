@@ -11,11 +11,11 @@ The same N calls (distinct prompts, so no cache hits) go through four arms, inte
   in a home on the same disk;
 * **design floor**: the floor of the Studio's design rather than of a blocking loop: the ledger row written
   ahead as ``sent`` in one transaction before the request leaves and completed in a second (money is never
-  spent unrecorded), and the call made the Studio's way: the wire request posted through the SDK's async API
-  client (``_api_client.async_request``, what ``models.generate_content`` calls after converting its typed
-  arguments) on an event loop in another thread (what lets a study run 16 calls at once and a notebook cancel
-  or time out a call), the body read with ``pydantic_core.from_json`` and the fast base64 decode; then the
-  sha256 and the same file write. What the
+  spent unrecorded), and the call made the Studio's way: awaited on an event loop in another thread (what lets
+  a study run 16 calls at once and a notebook cancel or time out a call), the wire request posted through the
+  SDK's sync API client (``_api_client.request``, what ``models.generate_content`` calls after converting its
+  typed arguments) in a worker thread, the body read with ``pydantic_core.from_json`` and the fast base64
+  decode; then the sha256 and the same file write. What the
   Studio costs beyond it is its own machinery: validation, the cache, the budget's checks, retries, deadlines,
   the rate limiter, metadata and the Result;
 * **Studio**: ``Studio.generate``: validation, hashing, cache lookup, retries wrapper, pricing, the budget's
@@ -71,6 +71,7 @@ from pydantic_core import from_json
 
 import toolkit as tk
 from toolkit.backends.gemini_wire import decode_b64  # the Studio's own decoder
+from toolkit.backends.workers import DaemonWorkers  # the Studio's worker threads
 
 MODEL = tk.DEFAULT_MODEL
 KEY = "bench-key-000000"
@@ -234,7 +235,8 @@ SEGMENTS = (
     ("toolkit.engine", "Engine", "execute", "Engine.execute, on the runner thread"),
     ("toolkit.engine", "Engine", "replay", "  cache lookup"),
     ("toolkit.budget", "Budget", "open", "  budget: write-ahead row (a transaction)"),
-    ("toolkit.backends.gemini", "GenerateContentBackend", "generate", "  backend: SDK async call and reply parse"),
+    ("toolkit.backends.gemini", "GenerateContentBackend", "generate",
+     "  backend: the call (the POST and parse run in a worker thread: see the total)"),
     ("toolkit.engine", "Engine", "finish", "  finish: store the answer"),
     ("toolkit.answers", "AnswerStore", "store_images", "    images: metadata and file"),
     ("toolkit.answers", None, "embed_metadata", "      metadata splice"),
@@ -330,10 +332,11 @@ def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0, se
             loop = asyncio.new_event_loop()
             threading.Thread(target=loop.run_forever, name="design-floor-loop", daemon=True).start()
 
-            post = client.aio._api_client.async_request  # the call the Studio makes (its raw_json path)
+            post = client._api_client.request  # the call the Studio makes (threaded raw_json path)
+            workers = DaemonWorkers("design-floor")
 
-            async def design_call(prompt: str) -> bytes:
-                resp = await post("post", f"models/{MODEL}:generateContent", {
+            def design_call(prompt: str) -> bytes:
+                resp = post("post", f"models/{MODEL}:generateContent", {
                     "contents": [{"role": "user", "parts": [{"text": prompt}]}],
                     "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}, None)
                 body = from_json(resp.body)
@@ -342,7 +345,7 @@ def measure(data: bytes, mime: str, calls: int, block: int, profile: int = 0, se
             def design(i: int) -> None:
                 prompt = f"design prompt {i}"
                 row_id = keeper.write_ahead(prompt)
-                image = asyncio.run_coroutine_threadsafe(design_call(prompt), loop).result()
+                image = asyncio.run_coroutine_threadsafe(workers.run(lambda: design_call(prompt)), loop).result()
                 keeper.keep(image, mime, prompt, row_id)
 
             def via_studio(i: int) -> None:

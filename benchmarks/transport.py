@@ -1,6 +1,6 @@
 """Which google-genai transport costs the least CPU per call? The SDK alone, no Studio, measured in one run.
 
-Four arms, interleaved in rounds against the same child-process server and distinct replies as
+Six arms, interleaved in rounds against the same child-process server and distinct replies as
 ``benchmarks/overhead.py`` (a 2.65 MB PNG or a 166 KB JPEG):
 
 * **raw**: the sync client's typed ``models.generate_content`` in the calling thread, reading the bytes;
@@ -9,7 +9,12 @@ Four arms, interleaved in rounds against the same child-process server and disti
   then the reply read the Studio's way (``pydantic_core.from_json`` and the fast base64 decode);
 * **to_thread**: the sync client with the HTTP body returned, through ``asyncio.to_thread`` from that loop,
   read the same way;
-* **caller**: the sync client with the HTTP body returned in the calling thread, read the same way.
+* **caller**: the sync client with the HTTP body returned in the calling thread, read the same way;
+* **post_async**: our own wire request posted through the SDK's async API client
+  (``_api_client.async_request``, what ``generate_content`` calls after converting its typed arguments) on
+  the loop, read the same way;
+* **post_thread**: the same POST through the SDK's sync API client (``_api_client.request``) in a
+  :class:`~toolkit.backends.workers.DaemonWorkers` thread, awaited on the loop: the Studio's path.
 
 CPU is ``time.process_time`` (every thread) per block; each figure is the median over rounds of the arm's CPU
 per call and of its per-round ratio to raw. The allocator matters here: see the README's Performance section
@@ -40,6 +45,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import overhead  # the same images and server as benchmarks/overhead.py
 
 from toolkit.backends.gemini_wire import decode_b64  # the Studio's own decoder
+from toolkit.backends.workers import DaemonWorkers  # the Studio's worker threads
 
 
 def measure(data: bytes, mime: str, calls: int, block: int) -> dict[str, list[float]]:
@@ -59,8 +65,9 @@ def measure(data: bytes, mime: str, calls: int, block: int) -> dict[str, list[fl
             return types.GenerateContentConfig(response_modalities=["TEXT", "IMAGE"],
                                                should_return_http_response=True)
 
-        def read(resp: Any) -> None:
-            body = from_json(resp.sdk_http_response.body)
+        def read(resp: Any) -> None:  # a typed response with its HTTP body, or the API client's HTTP response
+            http = resp.sdk_http_response if hasattr(resp, "sdk_http_response") else resp
+            body = from_json(http.body)
             image = decode_b64(body["candidates"][0]["content"]["parts"][1]["inlineData"]["data"])
             assert abs(len(image) - len(data)) < 64
 
@@ -82,8 +89,23 @@ def measure(data: bytes, mime: str, calls: int, block: int) -> dict[str, list[fl
         def caller(i: int) -> None:
             read(client.models.generate_content(model=overhead.MODEL, contents=f"caller {i}", config=body_config()))
 
+        def wire(prompt: str) -> dict[str, Any]:
+            return {"contents": [{"role": "user", "parts": [{"text": prompt}]}],
+                    "generationConfig": {"responseModalities": ["TEXT", "IMAGE"]}}
+
+        path = f"models/{overhead.MODEL}:generateContent"
+
+        async def post_async(i: int) -> None:
+            read(await client.aio._api_client.async_request("post", path, wire(f"post_async {i}"), None))
+
+        workers = DaemonWorkers("transport")
+
+        async def post_thread(i: int) -> None:  # the Studio's path (GenerateContentBackend.threaded)
+            await workers.run(lambda: read(client._api_client.request("post", path, wire(f"post_thread {i}"), None)))
+
         fns: dict[str, Callable[[int], None]] = {
-            "raw": raw, "async": on_loop(via_async), "to_thread": on_loop(via_thread), "caller": caller}
+            "raw": raw, "async": on_loop(via_async), "to_thread": on_loop(via_thread), "caller": caller,
+            "post_async": on_loop(post_async), "post_thread": on_loop(post_thread)}
         for i in range(3):  # warm the connection pools, the loop and the thread pool
             for fn in fns.values():
                 fn(-i - 1)
@@ -118,7 +140,7 @@ def main() -> None:
         print(f"{kind}: {len(data) / 1e6:.3f} MB distinct per call; {len(cpu['raw'])} rounds of {args.block}")
         for arm, values in cpu.items():
             ratio = statistics.median(x / y for x, y in zip(values, cpu["raw"], strict=True))
-            print(f"  {arm:9s} {statistics.median(values) * 1e3:7.2f} ms CPU per call   / raw {ratio:.3f}")
+            print(f"  {arm:11s} {statistics.median(values) * 1e3:7.2f} ms CPU per call   / raw {ratio:.3f}")
     print(f"load average at end {os.getloadavg()}")
 
 

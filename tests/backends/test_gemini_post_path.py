@@ -1,5 +1,6 @@
-"""The hot path posts our own wire request through google-genai's API client (``raw_json``); the SDK's typed
-``models.generate_content`` (the fallback) must send byte-for-byte the same request and get the same Result.
+"""The hot path posts our own wire request through google-genai's API client (``raw_json``), its sync client in
+a worker thread (``threaded``) or its async one; the SDK's typed ``models.generate_content`` (the fallback)
+must send the same request and get the same kind of Result.
 
 Both run through the real SDK against the loopback fake: what reaches the server is compared as parsed JSON,
 with the path, method and headers, for requests with every option the Gemini API and Vertex AI take.
@@ -70,13 +71,16 @@ CASES = [
 ]
 
 
-def _studio(kind: str, fake: FakeGeminiServer, home, *, raw_json: bool) -> tk.Studio:
+TRANSPORTS = {"thread": (True, True), "async": (True, False), "typed": (False, False)}
+
+
+def _studio(kind: str, fake: FakeGeminiServer, home, *, transport: str) -> tk.Studio:
     if kind == "gemini":
         studio = tk.Studio(backend="gemini", api_key=KEY, base_url=fake.base_url, home=home, retry=QUICK)
     else:
         studio = tk.Studio(backend="vertex", project="post-path-proj", location="global",
                            credentials=Credentials(TOKEN), base_url=fake.base_url, home=home, retry=QUICK)
-    studio.backend.raw_json = raw_json  # type: ignore[attr-defined]
+    studio.backend.raw_json, studio.backend.threaded = TRANSPORTS[transport]  # type: ignore[attr-defined]
     return studio
 
 
@@ -88,26 +92,30 @@ def test_posted_wire_request_equals_the_sdks_own(kind, name, prompt, image, opti
     images = _png() if image else None
     sent = {}
     results = {}
-    for raw_json in (True, False):
+    for transport in TRANSPORTS:
         fake.reset()
-        studio = _studio(kind, fake, tmp_path / f"{kind}-{name}-{raw_json}", raw_json=raw_json)
-        results[raw_json] = studio.generate(prompt, images, **options)
+        studio = _studio(kind, fake, tmp_path / f"{kind}-{name}-{transport}", transport=transport)
+        results[transport] = studio.generate(prompt, images, **options)
         (call,) = fake.calls
-        sent[raw_json] = (call.method, call.path, call.query, call.json,
+        sent[transport] = (call.method, call.path, call.query, call.json,
                           {k: v for k, v in call.headers.items() if k not in ("content-length", "user-agent",
                                                                               "x-goog-api-client")})
-    assert sent[True][3] == _camel(sent[False][3])  # the body
-    assert sent[True][:3] == sent[False][:3] and sent[True][4] == sent[False][4]  # method, path, query, headers
-    ours, sdks = results[True], results[False]  # the fake's answers vary per call; their shape must not
-    assert ours.status == sdks.status == "ok" and len(ours.outputs) == len(sdks.outputs) >= 1
-    assert (bool(ours.thoughts), bool(ours.grounding)) == (bool(sdks.thoughts), bool(sdks.grounding))
-    assert ours.backend == sdks.backend == kind and ours.cost_usd > 0
+    sdks = sent["typed"]
+    for transport in ("thread", "async"):
+        ours = sent[transport]
+        assert ours[3] == _camel(sdks[3])  # the body
+        assert ours[:3] == sdks[:3] and ours[4] == sdks[4]  # method, path, query, headers
+    typed = results["typed"]  # the fake's answers vary per call; their shape must not
+    for r in results.values():
+        assert r.status == "ok" and len(r.outputs) == len(typed.outputs) >= 1
+        assert (bool(r.thoughts), bool(r.grounding)) == (bool(typed.thoughts), bool(typed.grounding))
+        assert r.backend == kind and r.cost_usd > 0
 
 
 def test_errors_are_mapped_the_same_on_both_paths(fake, tmp_path):
-    for raw_json in (True, False):
+    for transport in TRANSPORTS:
         fake.reset()
-        studio = _studio("gemini", fake, tmp_path / f"err-{raw_json}", raw_json=raw_json)
+        studio = _studio("gemini", fake, tmp_path / f"err-{transport}", transport=transport)
         fake.enqueue(400)
         with pytest.raises(tk.ProviderError) as caught:
             studio.generate("a window")

@@ -43,21 +43,37 @@ async def sdk_generate_json(client: Any, model: str, contents: Any, config: Any,
 async def sdk_post_json(post: Callable[..., Any], path: str, body: dict[str, Any], model: str, provider: str,
                         map_error: Callable[[Exception, str | None], ProviderError | None],
                         headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """One POST of a wire request through the SDK's own API client (``post`` is its ``async_request``: the call
-    ``models.generate_content`` makes, with the SDK's auth, base URL, API version, timeout and error types) ->
-    the reply's wire JSON object, as :func:`sdk_generate_json` gives it.
+    """One POST of a wire request through the SDK's own async API client (``post`` is its ``async_request``:
+    the call ``models.generate_content`` makes, with the SDK's auth, base URL, API version, timeout and error
+    types) -> the reply's wire JSON object, as :func:`sdk_generate_json` gives it.
 
-    The request is ours (:func:`request_json`, the one the batch JSONL and streams send), so the SDK's request
-    converter, which walks its pydantic config field by field, is skipped: about 1.2 ms of CPU per call.
+    The request is ours (:func:`~toolkit.backends.gemini_wire.request_json`, the one the batch JSONL and
+    streams send), so the SDK's request converter, which walks its pydantic config field by field, is skipped:
+    about 1.2 ms of CPU per call.
     """
     try:
         response = await post("post", path, body, None)
     except Exception as e:
-        mapped = map_error(e, model)
-        if mapped is None:
-            raise
-        raise mapped from None
+        raise _mapped(e, model, map_error) from None
     return reply_json(response, provider, headers)
+
+
+def post_json(post: Callable[..., Any], path: str, body: dict[str, Any], model: str, provider: str,
+              map_error: Callable[[Exception, str | None], ProviderError | None],
+              headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """:func:`sdk_post_json` through the SDK's sync API client (``post`` is its ``request``), for a worker
+    thread (:class:`~toolkit.backends.workers.DaemonWorkers`)."""
+    try:
+        response = post("post", path, body, None)
+    except Exception as e:
+        raise _mapped(e, model, map_error) from None
+    return reply_json(response, provider, headers)
+
+
+def _mapped(e: Exception, model: str, map_error: Callable[[Exception, str | None], ProviderError | None]
+            ) -> Exception:
+    mapped = map_error(e, model)
+    return e if mapped is None else mapped
 
 
 def reply_json(http: Any, provider: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
