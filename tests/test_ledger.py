@@ -110,3 +110,92 @@ def test_summary_in_sql_equals_the_same_summary_in_pandas(home):
                                                ("cached_p50_s", hits, 0.5, 4)):
                     want = series.quantile(q)  # NaN for an empty group
                     assert (pd.isna(row[col]) and pd.isna(want)) or row[col] == round(want, digits), (by, key, col)
+
+
+def _cold(ledger: tk.Ledger) -> pd.DataFrame:
+    return tk.Ledger(ledger.store, ledger.session).df
+
+
+def test_a_later_read_fetches_only_what_changed_and_equals_a_fresh_read(home):
+    """df keeps what it read; the next read adds new rows and re-reads rows that were in flight (the only rows
+    ever updated or removed). Whatever happened between, it equals a Ledger's first read."""
+    from toolkit.budget import Budget
+    from toolkit.records import CallRow
+
+    store = tk.Store(home)
+    _random_rows(store, 300, seed=5)
+    budget = Budget(store)
+    ledger, session = tk.Ledger(store), tk.Ledger(store, "a")
+    before = {}
+    for view in (ledger, session):
+        pd.testing.assert_frame_equal(view.df, _cold(view))
+        before[view] = (view.df["status"] == "sent").sum()
+
+    def row(i: int) -> CallRow:
+        return CallRow(ts=f"2026-02-01T00:00:{i:02d}.000+00:00", session="a", backend="gemini", model="m1",
+                       operation="generate", status="sent", prompt=f"in flight {i}")
+
+    ids = budget.open([row(i) for i in range(4)], [0.05] * 4)
+    for view in (ledger, session):
+        assert (view.df["status"] == "sent").sum() == before[view] + 4
+    from dataclasses import replace
+
+    with store.transaction() as conn:
+        budget.close(conn, ids[0], replace(row(0), status="ok", cost_usd=0.039, list_cost_usd=0.039, latency_s=1.5,
+                                           n_images=1, paths=["images/ab/x.png"]))
+    budget.withdraw(ids[1])
+    budget.interrupt(ids[2], "interrupted while in flight")
+    _random_rows(store, 20, seed=6)
+    for view in (ledger, session):
+        df = view.df
+        pd.testing.assert_frame_equal(df, _cold(view))
+        assert ids[1] not in df.index and df.loc[ids[0], "status"] == "ok"
+        assert df.loc[ids[0], "paths"] == ["images/ab/x.png"] and df.loc[ids[2], "status"] == "interrupted"
+        assert df.loc[ids[3], "status"] == "sent"
+
+
+def test_changing_the_returned_frame_changes_nothing_kept(home):
+    store = tk.Store(home)
+    _random_rows(store, 50, seed=8)
+    ledger = tk.Ledger(store)
+    df = ledger.df
+    df.loc[df.index[0], "model"] = "edited"
+    df["cost_usd"] = 99.0
+    df["paths"].iloc[0].append("not/a/real/path.png")
+    pd.testing.assert_frame_equal(ledger.df, _cold(ledger))
+
+
+def test_a_database_replaced_under_the_ledger_is_read_again(home):
+    store = tk.Store(home)
+    _random_rows(store, 30, seed=9)
+    ledger = tk.Ledger(store)
+    assert len(ledger.df) == 30
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM calls")
+        conn.execute("DELETE FROM sqlite_sequence WHERE name = 'calls'")
+    _random_rows(store, 40, seed=10)  # ids 1..40 again, other rows
+    pd.testing.assert_frame_equal(ledger.df, _cold(ledger))
+
+
+def test_a_paid_calls_paths_read_back_as_a_list_of_paths(gemini):
+    """A paid call's row is written ahead and completed (Budget.close): its paths were once JSON-encoded twice
+    and read back as one string (``list(df.paths[0])`` gave its characters)."""
+    r = gemini.generate("a red bicycle", image_size="512")
+    df = gemini.ledger.df
+    assert df["paths"].tolist() == [[str(o.path) for o in r.outputs]]
+    (raw,) = gemini.store.query("SELECT paths FROM calls")
+    assert raw[0].startswith('["')
+
+
+def test_migration_9_repairs_paths_encoded_twice(home):
+    import json
+
+    store = tk.Store(home)
+    _random_rows(store, 3, seed=1)
+    with store.transaction() as conn:
+        conn.execute("UPDATE calls SET paths = ? WHERE id = 1", (json.dumps(json.dumps(["images/ab/c.png"])),))
+        conn.execute("PRAGMA user_version = 8")
+    store.close()
+    store = tk.Store(home)
+    assert tk.Ledger(store).df.loc[1, "paths"] == ["images/ab/c.png"]
+    assert tk.Ledger(store).df.loc[2, "paths"] == []

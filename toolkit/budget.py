@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BudgetExceededError, ConfigError, StorageError
-from .records import CallRow, encode
+from .records import CALL_COLUMNS, CallRow
 from .store import Store
 
 DEFAULT_SEAT = "home"
@@ -210,8 +210,8 @@ class Budget:
 
     def close(self, conn: sqlite3.Connection, row_id: int, row: CallRow) -> None:
         """Complete a ``sent`` row with its outcome inside ``conn``'s transaction; its cost becomes spent."""
-        fields = encode(row, skip=("reserved_usd", "owner", "seat"))
-        self.store.update_call(conn, row_id, **fields)
+        fields = {name: getattr(row, name) for name in CALL_COLUMNS if name not in ("reserved_usd", "owner", "seat")}
+        self.store.update_call(conn, row_id, **fields)  # encoded there (once: paths as a JSON list)
         self._spend(conn, row.cost_usd)
 
     def add(self, conn: sqlite3.Connection, row: CallRow) -> int:

@@ -146,6 +146,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX calls_summary ON calls(backend, model, operation, cached, status, latency_s, n_images, cost_usd,
                                         list_cost_usd);
     """,
+    # 9: a paid call's completed row had its `paths` JSON-encoded twice (a JSON string holding the JSON list),
+    # so the ledger read it back as one string; decode the outer layer of those rows.
+    """
+    UPDATE calls SET paths = json_extract(paths, '$') WHERE json_valid(paths) AND json_type(paths) = 'text';
+    """,
 )
 
 
@@ -322,7 +327,8 @@ class Store:
         return int(conn.execute(sql, list(values.values())).lastrowid or 0)
 
     def update_call(self, conn: sqlite3.Connection, row_id: int, **fields: Any) -> None:
-        """Change columns of a ledger row inside an open :meth:`transaction` (completing a ``sent`` row)."""
+        """Change columns of a ledger row inside an open :meth:`transaction` (completing a ``sent`` row); the
+        values are Python values (``paths`` a list), encoded here."""
         unknown = set(fields) - set(CALL_COLUMNS)
         if unknown:
             raise KeyError(f"unknown ledger columns: {sorted(unknown)}")
