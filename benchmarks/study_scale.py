@@ -1,10 +1,12 @@
 """Does a study stay flat at 10,000 cells? CPU per cell by tenth, replay time, memory of ``study.df``, RSS.
 
-A study of N cells (default 10,000) goes to a loopback FakeGeminiServer answering every call with the same
-tiny PNG (so the figures are the toolkit's own costs, not image I/O). Printed, each as target vs measured:
+A study of N cells (default 10,000) goes to a loopback FakeGeminiServer, run in a child process, answering
+every call with the same tiny PNG (so the figures are the toolkit's own costs, not image I/O or the fake's).
+Printed, each as target vs measured:
 
-* CPU per cell (``time.process_time``, all threads) by tenth of the study; the last tenth vs the second
-  (target: ratio <= 1.1, flat; the first tenth also pays for starting every cell's task, so it is dearer);
+* CPU per cell (``time.process_time``, all threads) by tenth of the study; the mean of the last three tenths
+  vs that of the second to fourth (target: ratio <= 1.1, flat; one tenth alone moves by +-15% on a shared
+  machine; the first tenth also pays for starting every cell's task, so it is dearer);
 * replaying the whole study from the cache (target <= 8 s), and that a replayed Result holds one copy of its
   image (the model turn shares the output's bytes);
 * memory ``study.df`` allocates and keeps (tracemalloc), per cell (target <= 0.1 MB);
@@ -32,9 +34,11 @@ import io
 import itertools
 import os
 import resource
+import statistics
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from typing import Any
 
 import toolkit as tk
@@ -109,19 +113,20 @@ def main() -> None:
         print(f"load average at end {os.getloadavg()}")
         return
 
-    with FakeGeminiServer(api_key=KEY, static_image=tiny_png(), static_mime="image/png",
-                          batch_polls_until_done=1) as server, tempfile.TemporaryDirectory() as home:
-        studio = tk.Studio(backend="gemini", api_key=KEY, base_url=server.base_url, home=home,
+    with child_fake(tiny_png()) as base_url, tempfile.TemporaryDirectory() as home:
+        studio = tk.Studio(backend="gemini", api_key=KEY, base_url=base_url, home=home,
                            concurrency=args.concurrency)
         studio.generate("warm-up")
         study, per_tenth, wall = tenths(studio, n, args.concurrency)
         assert len(study.results) == n and not study.failures
-        # the first tenth also pays, once, for starting all N cell tasks; the trend is read from the second
-        flat = per_tenth[-1] / per_tenth[1]
-        print(f"study of {n} cells: {wall:.1f} s wall; CPU per cell by tenth (ms): "
-              + " ".join(f"{x:.2f}" for x in per_tenth))
-        print(f"  target: last tenth / second tenth <= 1.10 (flat)   measured: {flat:.3f} "
-              f"(last / first: {per_tenth[-1] / per_tenth[0]:.3f})   {'MET' if flat <= 1.1 else 'NOT MET'}")
+        # the first tenth also pays, once, for starting all N cell tasks; the trend is read from the second.
+        # One tenth's CPU moves by +-15% on a shared 2-core machine, so the judged figure compares the means
+        # of three tenths (the 8th-10th against the 2nd-4th); the single-tenth ratio is printed beside it.
+        flat = statistics.mean(per_tenth[7:10]) / statistics.mean(per_tenth[1:4])
+        print(f"study of {n} cells (the fake server in a child process: this is the toolkit's CPU alone): "
+              f"{wall:.1f} s wall; CPU per cell by tenth (ms): " + " ".join(f"{x:.2f}" for x in per_tenth))
+        print(f"  target: flat, <= 1.10   measured: last three tenths / second to fourth {flat:.3f} (last tenth / "
+              f"second {per_tenth[-1] / per_tenth[1]:.3f})   {'MET' if flat <= 1.1 else 'NOT MET'}")
 
         gc.collect()
         tracemalloc.start()
@@ -164,6 +169,25 @@ def main() -> None:
     if args.rss_cells:
         rss_check(args.rss_cells, args.concurrency)
     print(f"load average at end {os.getloadavg()}")
+
+
+@contextlib.contextmanager
+def child_fake(png: bytes) -> Iterator[str]:
+    """A FakeGeminiServer (with a Batch API) in a child process, so its CPU and memory are not this process's;
+    yields its base URL."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    q, stop = ctx.Queue(), ctx.Event()
+    proc = ctx.Process(target=fake_server, args=(q, png, stop), daemon=True)
+    proc.start()
+    try:
+        yield q.get(timeout=60)
+    finally:
+        stop.set()
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
 
 
 def fake_server(q: Any, png: bytes, stop: Any) -> None:
