@@ -7,8 +7,9 @@ operation is timed as the median of a few repeats, in this one run, and printed 
     len(ledger)            <= 5 ms
     CostMeter.refresh()    <= 20 ms   (a 20k-row session on a 100k-row home)
     ledger.summary()       <= 300 ms
-    ledger.df              <= 1 s     (a Ledger's first read; then its next read, with and without 100 new
-                                      rows since: only what changed is fetched)
+    ledger.df              <= 1 s     (a Ledger's first read, beside its floor: pandas' read_sql_query of
+                                      the same rows, undecoded; then its next read, with and without 100
+                                      new rows since: only what changed is fetched)
     ledger.plot()          (no target; printed)
 
 Run: ``python benchmarks/ledger_scale.py [--rows 100000 --session-rows 20000]``
@@ -17,6 +18,7 @@ Run: ``python benchmarks/ledger_scale.py [--rows 100000 --session-rows 20000]``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -75,6 +77,19 @@ def add_rows(store: tk.Store, n: int) -> None:
 added = 0.0
 
 
+def read_sql(store: tk.Store) -> None:
+    """The floor of a first read: pandas' own ``read_sql_query`` of the same rows and columns on a fresh
+    connection, with no decoding (``ts`` stays text, ``paths`` JSON text, no index)."""
+    import sqlite3
+
+    import pandas as pd
+
+    from toolkit.records import CALL_COLUMNS
+
+    with contextlib.closing(sqlite3.connect(store.db_path)) as conn:
+        pd.read_sql_query(f"SELECT id, {', '.join(CALL_COLUMNS)} FROM calls ORDER BY id", conn)
+
+
 def timed(fn: Callable[[], object], repeats: int = 5) -> float:
     global added
     times = []
@@ -108,6 +123,7 @@ def main() -> None:
             ("CostMeter.refresh()", timed(meter.refresh, 10), 0.020),
             ("ledger.summary()", timed(ledger.summary, 3), 0.300),
             ("ledger.df, first read", timed(lambda: tk.Ledger(studio.store).df, 3), 1.0),
+            ("  floor: read_sql_query", timed(lambda: read_sql(studio.store), 3), None),
             ("ledger.df, next read", timed(lambda: ledger.df, 5), None),
             ("  after 100 new rows", timed(lambda: (add_rows(studio.store, 100), ledger.df), 3), None),
             ("ledger.plot()", timed(plot, 2), None),
