@@ -1,13 +1,14 @@
 """A ``generateContent`` call through google-genai, read as wire JSON: the SDK's typed call, or our own wire
 request posted through the SDK's API client.
 
-:func:`sdk_post_json` is the hot path: the request :func:`~toolkit.backends.gemini_wire.request_json` builds
-(the one streams and batch JSONL lines send) goes through ``client.aio._api_client.async_request``, the very
-call ``models.generate_content`` makes after converting its typed arguments, so auth, the base URL, the Vertex
-project prefix, the API version, timeouts and the SDK's error types stay the SDK's. It skips that converter,
-which walks the pydantic config field by field: about 1.2 ms of CPU per call (``benchmarks/overhead.py``).
-That client is private API; a backend falls back to :func:`sdk_generate_json` (the public
-``models.generate_content`` with ``should_return_http_response=True``) when a later SDK lacks it.
+:func:`post_json` is the hot path (run in a worker thread; :func:`sdk_post_json` is its async twin): the
+request :func:`~toolkit.backends.gemini_wire.request_json` builds (the one streams and batch JSONL lines send)
+goes through the SDK's own ``client._api_client``, the very call ``models.generate_content`` makes after
+converting its typed arguments, so auth, the base URL, the Vertex project prefix, the API version, timeouts and
+the SDK's error types stay the SDK's. It skips that converter, which walks the pydantic config field by field:
+about 1.2 ms of CPU per call (``benchmarks/transport.py``). That client is private API; a backend falls back
+to :func:`sdk_generate_json` (the public ``models.generate_content`` with ``should_return_http_response=True``)
+when a later SDK lacks it.
 """
 
 from __future__ import annotations
@@ -33,10 +34,7 @@ async def sdk_generate_json(client: Any, model: str, contents: Any, config: Any,
     try:
         response = await client.aio.models.generate_content(model=model, contents=contents, config=config)
     except Exception as e:
-        mapped = map_error(e, model)
-        if mapped is None:
-            raise
-        raise mapped from None
+        raise _mapped(e, model, map_error) from None
     return reply_json(response.sdk_http_response, provider, headers)
 
 
@@ -72,6 +70,8 @@ def post_json(post: Callable[..., Any], path: str, body: dict[str, Any], model: 
 
 def _mapped(e: Exception, model: str, map_error: Callable[[Exception, str | None], ProviderError | None]
             ) -> Exception:
+    """The ProviderError ``map_error`` makes of an SDK exception, or the exception itself (not a provider
+    failure: raised as it is)."""
     mapped = map_error(e, model)
     return e if mapped is None else mapped
 

@@ -1,9 +1,9 @@
 """Worker threads for blocking HTTP calls, awaited from the runner's event loop.
 
 Why threads: google-genai's sync API client, run in a worker thread, reads a reply for less CPU than its
-async client on the event loop: 25.0 against 27.7 ms per call with a 2.65 MB PNG, 2.8 against 3.0 ms with a
-166 KB JPEG (``benchmarks/transport.py``, the same POST either way, interleaved in one run). Why not ``asyncio.to_thread`` or a
-``ThreadPoolExecutor``: their threads are joined when the interpreter exits, so a call still in flight after
+async client on the event loop: 22.9 against 28.1 ms per call with a 2.65 MB PNG, 2.5 against 3.3 ms with a
+166 KB JPEG (``benchmarks/transport.py``, the same POST either way, interleaved in one run). Why not
+``asyncio.to_thread`` or a ``ThreadPoolExecutor``: their threads are joined when the interpreter exits, so a call still in flight after
 a cancel (the thread cannot be stopped mid-request; it ends at the HTTP client's own timeout) would hold up a
 script's exit after Ctrl-C for that long. These threads are daemons: a call abandoned by a cancel runs to its
 end and is discarded, and never delays the exit.
